@@ -1,0 +1,44 @@
+# Entry points of the collection. `make report` and `make test` create the project's
+# virtual environment (.venv) on first use, from the pins in requirements.lock.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv report test lab validate clean distclean lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## create/update the project environment only
+
+report: $(STAMP)  ## execute every notebook and export HTML, figures, tables and outputs/index.html
+	$(BIN)/python -m rare_earths build $(ARGS)
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ARGS)
+
+validate: $(STAMP)  ## validate data/ against data/datapackage.json
+	$(BIN)/python -m rare_earths validate
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e . && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
+	@echo "review .lock.tmp, then replace the pins in requirements.lock and environment.yml"; rm -rf .lock-venv
+
+clean:  ## remove generated outputs
+	rm -rf outputs
+
+distclean: clean  ## remove outputs and the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,152 @@
+"""Check the article's quantitative claims (data/claims.csv) against values computed from data.
+
+A verdict is always computed here, from the claimed value in data/claims.csv, the value a
+notebook computed from sourced data, and the tolerance declared for the claim:
+``confirmed`` (within tolerance, or same direction), ``contradicted`` (outside it), or
+``unverifiable`` (no sourced value can decide it; the reason is recorded).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+from . import data, outputs, paths
+
+VERDICTS = ("confirmed", "contradicted", "unverifiable")
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """The outcome of checking one claim."""
+
+    claim_id: str
+    section: str
+    notebook: str
+    quote: str
+    claimed_value: float
+    computed_value: float | None
+    unit: str
+    verdict: str
+    explanation: str
+
+
+def inventory(data_dir: Path | None = None) -> pd.DataFrame:
+    """The claims inventory, validated, indexed by claim_id."""
+    return data.load("claims", data_dir).set_index("claim_id", drop=False)
+
+
+def for_section(section: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """The inventoried claims one section (notebook number, e.g. '01') must check."""
+    claims = inventory(data_dir)
+    return claims[claims["section"] == section]
+
+
+def claimed(claim_id: str, claims: pd.DataFrame | None = None) -> float:
+    """The value a claim states, as inventoried."""
+    claims = inventory() if claims is None else claims
+    return float(_row(claim_id, claims)["claimed_value"])
+
+
+def _row(claim_id: str, claims: pd.DataFrame) -> pd.Series:
+    """One inventory row, or a KeyError naming the unknown id."""
+    if claim_id not in claims.index:
+        raise KeyError(f"claim {claim_id!r} is not in data/claims.csv")
+    return claims.loc[claim_id]
+
+
+def _missing(value: float | None) -> bool:
+    """True for None and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: float, tolerance_kind: str) -> str:
+    """Compare a claimed and a computed value under the claim's declared tolerance."""
+    if _missing(computed):
+        return "unverifiable"
+    if kind == "direction":
+        return "confirmed" if math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0 else "contradicted"
+    allowed = tolerance if tolerance_kind == "absolute" else tolerance * abs(claimed_value)
+    return "confirmed" if abs(computed - claimed_value) <= allowed + 1e-12 else "contradicted"
+
+
+def check(claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None) -> ClaimRecord:
+    """Check one claim against a computed value; `basis` says what was computed, from which data."""
+    if not basis.strip():
+        raise ValueError(f"claim {claim_id}: say what the computed value is (or why none exists)")
+    claims = inventory() if claims is None else claims
+    row = _row(claim_id, claims)
+    value = None if _missing(computed) else float(computed)  # type: ignore[arg-type]
+    result = verdict(float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"]))
+    return ClaimRecord(
+        claim_id=claim_id,
+        section=str(row["section"]),
+        notebook=notebook,
+        quote=str(row["quote"]),
+        claimed_value=float(row["claimed_value"]),
+        computed_value=value,
+        unit=str(row["unit"]),
+        verdict=result,
+        explanation=_explain(row, value, result, basis),
+    )
+
+
+def _explain(row: pd.Series, computed: float | None, result: str, basis: str) -> str:
+    """One line saying what was compared and why the verdict follows."""
+    if result == "unverifiable":
+        return f"No sourced value decides it: {basis}"
+    unit = row["unit"]
+    if row["claim_kind"] == "direction":
+        said = "up" if row["claimed_value"] > 0 else "down"
+        found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
+        return f"{basis}: claimed {said}, data show {found} ({computed:+.4g})."
+    tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
+    return (
+        f"{basis}: computed {computed:,.4g} {unit} vs claimed {row['claimed_value']:,.4g} {unit} "
+        f"(difference {computed - row['claimed_value']:+,.3g}; tolerance ±{tol:,.3g})."  # type: ignore[operator]
+    )
+
+
+def to_frame(records: list[ClaimRecord]) -> pd.DataFrame:
+    """Claim records as a table (one row per claim)."""
+    return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(ClaimRecord)])
+
+
+def save(records: list[ClaimRecord], notebook: str, output_root: Path) -> Path:
+    """Write one notebook's claim records to outputs/tables/claims/<notebook>.csv."""
+    ids = [r.claim_id for r in records]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"{notebook}: claims checked more than once: {repeated}")
+    return outputs.save_csv(to_frame(records), paths.claims_dir(output_root) / f"{notebook}.csv")
+
+
+def collect(output_root: Path, data_dir: Path | None = None) -> pd.DataFrame:
+    """Merge every notebook's claim records into one ledger, in inventory order, with the unchecked marked."""
+    parts = sorted(paths.claims_dir(output_root).glob("*.csv"))
+    records = pd.concat([pd.read_csv(p, dtype={"section": str}) for p in parts], ignore_index=True) if parts else to_frame([])
+    dupes = records["claim_id"][records["claim_id"].duplicated()].tolist()
+    if dupes:
+        raise ValueError(f"claims checked by more than one notebook: {sorted(set(dupes))}")
+    order = list(inventory(data_dir)["claim_id"])
+    unknown = sorted(set(records["claim_id"]) - set(order))
+    if unknown:
+        raise ValueError(f"claim records for ids not in data/claims.csv: {unknown}")
+    records["_order"] = records["claim_id"].map(order.index)
+    return records.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def unchecked(ledger: pd.DataFrame, sections: list[str] | None = None, data_dir: Path | None = None) -> list[str]:
+    """Inventoried claims (of the given sections, or all) that no record in the ledger checks."""
+    claims = inventory(data_dir)
+    if sections is not None:
+        claims = claims[claims["section"].isin(sections)]
+    return sorted(set(claims["claim_id"]) - set(ledger["claim_id"]))
+
+
+def summary(ledger: pd.DataFrame) -> pd.Series:
+    """Counts per verdict, in a fixed order."""
+    return ledger["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)

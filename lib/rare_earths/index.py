@@ -1,0 +1,68 @@
+"""The index page of the built collection (outputs/index.html), rendered with an escaping template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths
+
+TEMPLATE = "index.html.j2"
+
+
+def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, Any]]:
+    """One entry per notebook: title, last status, duration, and links to what it produced."""
+    import nbformat
+
+    from .build import notebook_title, read_manifest
+
+    entries = []
+    for nb_path in notebooks:
+        name = nb_path.stem
+        record = read_manifest(output_root, name)
+        files = record.get("files", [])
+        entries.append(
+            {
+                "name": name,
+                "title": notebook_title(nbformat.read(nb_path, as_version=4)) or name,
+                "status": record.get("status", "not built"),
+                "seconds": record.get("seconds"),
+                "message": record.get("message", ""),
+                "reader": next((f for f in files if f == f"html/{name}.html"), None),
+                "full": next((f for f in files if f == f"html/{name}.full.html"), None),
+                "figures": [f for f in files if f.startswith("figures/") and f.endswith(".png")],
+                "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
+                "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
+            }
+        )
+    return entries
+
+
+def render(sections: list[dict[str, Any]], ledger: pd.DataFrame) -> str:
+    """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
+    import jinja2
+
+    from . import claims
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
+    rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
+    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts)
+
+
+def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame) -> Path:
+    """Write outputs/index.html."""
+    from .outputs import write_text
+
+    return write_text(render(section_entries(output_root, notebooks), ledger), output_root / "index.html")
+
+
+def default_root() -> Path:
+    """The project's outputs folder."""
+    return paths.OUTPUTS_DIR

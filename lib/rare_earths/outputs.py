@@ -1,0 +1,50 @@
+"""Write outputs atomically (temporary file, then rename), so a crash never leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(text: str, target: Path) -> Path:
+    """Write text (UTF-8, '\\n' line endings) atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+    return target
+
+
+def save_csv(frame: pd.DataFrame, target: Path) -> Path:
+    """Write a table as CSV atomically, without the index, with stable float formatting."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n", float_format="%.10g")
+    return target
+
+
+def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
+    """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column)."""
+    from . import paths
+
+    if frame.index.name is not None:
+        frame = frame.reset_index()
+    frame = frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
+    return save_csv(frame, paths.tables_dir(output_root) / f"{name}.csv")

@@ -1,0 +1,32 @@
+"""Where the project's files live; notebooks never build paths themselves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("RARE_EARTHS_ROOT") or Path(__file__).resolve().parents[2])
+DATA_DIR = PROJECT_ROOT / "data"
+DATAPACKAGE = DATA_DIR / "datapackage.json"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+
+
+def output_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Return the outputs folder: `override` if given (a notebook parameter), else outputs/."""
+    return Path(override) if override else OUTPUTS_DIR
+
+
+def figures_dir(root: Path) -> Path:
+    """Folder for PNG/SVG figures under an outputs root."""
+    return root / "figures"
+
+
+def tables_dir(root: Path) -> Path:
+    """Folder for CSV tables under an outputs root."""
+    return root / "tables"
+
+
+def claims_dir(root: Path) -> Path:
+    """Folder for the per-notebook claim records under an outputs root."""
+    return root / "tables" / "claims"

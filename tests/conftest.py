@@ -1,0 +1,32 @@
+"""Shared fixtures: a writable copy of data/, and a built collection in a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rare_earths import build, paths
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[build.Result]]:
+    """Every notebook built once (papermill + nbconvert) into a temporary outputs folder."""
+    root = tmp_path_factory.mktemp("outputs")
+    return root, build.build(output_root=root)
+
+
+def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace text in a file, failing loudly if the text is absent."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

@@ -1,0 +1,74 @@
+"""The claims mechanism: verdicts are computed from claimed value, computed value and tolerance."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rare_earths import claims
+
+
+@pytest.mark.parametrize(
+    ("claimed", "computed", "kind", "tol", "tol_kind", "expected"),
+    [
+        (-3.4, -3.375, "pct_change", 0.05, "absolute", "confirmed"),
+        (-3.4, -3.2, "pct_change", 0.05, "absolute", "contradicted"),
+        (55e6, 55.4e6, "level", 0.01, "relative", "confirmed"),
+        (55e6, 56e6, "level", 0.01, "relative", "contradicted"),
+        (1, 1, "direction", 0, "absolute", "confirmed"),
+        (1, -1, "direction", 0, "absolute", "contradicted"),
+        (-1, 0.0, "direction", 0, "absolute", "contradicted"),
+        (51, None, "pct_change", 0.5, "absolute", "unverifiable"),
+        (51, float("nan"), "pct_change", 0.5, "absolute", "unverifiable"),
+    ],
+)
+def test_verdict(claimed, computed, kind, tol, tol_kind, expected) -> None:
+    assert claims.verdict(claimed, computed, kind, tol, tol_kind) == expected
+
+
+def test_check_uses_the_inventory_and_explains() -> None:
+    record = claims.check("C01-01", -3.375, "volume Aug vs Jul", "01_exports")
+    assert record.verdict == "confirmed" and record.claimed_value == -3.4
+    assert "volume Aug vs Jul" in record.explanation and "tolerance" in record.explanation
+    wrong = claims.check("C01-01", -10.0, "volume Aug vs Jul", "01_exports")
+    assert wrong.verdict == "contradicted"
+
+
+def test_unverifiable_needs_a_reason() -> None:
+    with pytest.raises(ValueError, match="say what"):
+        claims.check("C01-02", None, " ", "01_exports")
+    record = claims.check("C01-02", None, "no sourced monthly value", "01_exports")
+    assert record.verdict == "unverifiable" and "no sourced monthly value" in record.explanation
+
+
+def test_unknown_claim_id_is_an_error() -> None:
+    with pytest.raises(KeyError, match="C99-99"):
+        claims.check("C99-99", 1.0, "x", "01_exports")
+
+
+def test_save_and_collect_round_trip(tmp_path: Path) -> None:
+    records = [claims.check("C01-01", -3.375, "b", "01_exports"), claims.check("C00-05", None, "none", "01_exports")]
+    claims.save(records, "01_exports", tmp_path)
+    ledger = claims.collect(tmp_path)
+    assert ledger["claim_id"].tolist() == ["C00-05", "C01-01"]  # inventory order
+    assert claims.summary(ledger).to_dict() == {"confirmed": 1, "contradicted": 0, "unverifiable": 1}
+    assert "C01-02" in claims.unchecked(ledger, ["01"])
+
+
+def test_a_claim_checked_twice_is_refused(tmp_path: Path) -> None:
+    record = claims.check("C01-01", -3.375, "b", "01_exports")
+    with pytest.raises(ValueError, match="more than once"):
+        claims.save([record, record], "01_exports", tmp_path)
+    claims.save([record], "01_exports", tmp_path)
+    claims.save([record], "02_other", tmp_path)
+    with pytest.raises(ValueError, match="more than one notebook"):
+        claims.collect(tmp_path)
+
+
+def test_every_claim_is_assigned_to_an_existing_notebook() -> None:
+    from rare_earths import build
+
+    numbers = {p.stem[:2] for p in build.discover()}
+    inventory = claims.inventory()
+    assert set(inventory["section"]) <= numbers
+    assert isinstance(inventory, pd.DataFrame) and len(inventory) >= 9

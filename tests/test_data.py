@@ -1,0 +1,151 @@
+"""The data layer: the curated files validate, and each kind of bad input gets a precise error."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import rewrite
+from rare_earths import data, paths
+
+EXPORTS = "china_exports_monthly.csv"
+
+
+def test_curated_data_is_valid() -> None:
+    assert data.validate_all() == []
+
+
+def test_every_row_of_every_dataset_names_a_known_source() -> None:
+    known = {r["source_id"] for r in csv.DictReader(open(paths.DATA_DIR / "sources.csv", encoding="utf-8"))}
+    for res in data.read_descriptor()["resources"]:
+        if res["name"] == "sources":
+            continue
+        rows = list(csv.DictReader(open(paths.DATA_DIR / res["path"], encoding="utf-8")))
+        assert rows, res["path"]
+        assert all(r["source_id"] in known for r in rows), res["path"]
+
+
+def test_article_figures_are_only_claims_never_data() -> None:
+    kinds = data.sources().set_index("source_id")["kind"]
+    exports = data.load("china_exports_monthly")
+    assert (exports["source_id"].map(kinds) != "analysed_article").all()
+    claims = data.load("claims")
+    assert (claims["source_id"].map(kinds) == "analysed_article").all()
+
+
+def test_frictionless_agrees_that_the_package_is_valid() -> None:
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.Package(str(paths.DATAPACKAGE)).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
+
+
+def test_load_returns_typed_columns() -> None:
+    frame = data.load("china_exports_monthly")
+    assert frame["value"].dtype == "float64"
+    assert set(frame["unit"]) <= {"t", "USD", "CNY"}
+    aug = frame[(frame["series"] == "rare_earths") & (frame["month"] == "2025-08") & (frame["measure"] == "volume")]
+    assert aug["value"].tolist() == [5792.0]
+
+
+def _error(data_dir: Path, name: str = "china_exports_monthly") -> str:
+    with pytest.raises(data.DataValidationError) as info:
+        data.load(name, data_dir)
+    return str(info.value)
+
+
+def test_malformed_csv_names_file_and_line(data_copy: Path) -> None:
+    with open(data_copy / EXPORTS, "a", encoding="utf-8") as f:
+        f.write('rare_earths,World,2026-04,volume,"5,t,src\n')
+    message = _error(data_copy)
+    assert EXPORTS in message and "malformed CSV" in message and "line 104" in message
+
+
+def test_row_with_too_many_cells_is_named(data_copy: Path) -> None:
+    with open(data_copy / EXPORTS, "a", encoding="utf-8") as f:
+        f.write("rare_earths,World,2026-04,volume,5,t,kitco-2025-09-08,q,n,extra\n")
+    assert "line 104: row has 10 cells, header has 9" in _error(data_copy)
+
+
+def test_missing_column_is_named(data_copy: Path) -> None:
+    lines = (data_copy / EXPORTS).read_text(encoding="utf-8").splitlines()
+    out = [",".join(next(csv.reader([line]))[:-1]) for line in lines[:1]]
+    (data_copy / EXPORTS).write_text("\n".join(out + lines[1:]) + "\n", encoding="utf-8")
+    message = _error(data_copy)
+    assert f"{EXPORTS}, line 1, column 'note': missing column" in message
+
+
+def test_unknown_source_id_is_named(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "kitco-2025-09-08", "no-such-source")
+    message = _error(data_copy)
+    assert "column 'source_id'" in message and "'no-such-source' is not a source_id in sources.csv" in message
+
+
+def test_empty_source_id_is_rejected(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, ",kitco-2025-09-08,", ",,")
+    assert "column 'source_id': required value is empty" in _error(data_copy)
+
+
+def test_negative_tonnage_is_rejected_with_line(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "2025-08,volume,5792,", "2025-08,volume,-5792,")
+    lines = (data_copy / EXPORTS).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, l in enumerate(lines, 1) if ",-5792," in l)
+    assert f"line {line}, column 'value': -5792.0 is below the minimum 0" in _error(data_copy)
+
+
+def test_non_numeric_value_is_rejected(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "2025-08,volume,5792,", "2025-08,volume,5.792 t,")
+    assert "column 'value': '5.792 t' is not a valid number" in _error(data_copy)
+
+
+def test_unit_not_in_schema_is_rejected(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "2025-08,volume,5792,t,", "2025-08,volume,5792,kg,")
+    assert "column 'unit': 'kg' is not one of the allowed values" in _error(data_copy)
+
+
+def test_unit_that_does_not_fit_the_measure_is_rejected(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "2025-08,volume,5792,t,", "2025-08,volume,5792,USD,")
+    assert "unit 'USD' does not match measure 'volume'" in _error(data_copy)
+
+
+def test_bad_month_format_is_rejected(data_copy: Path) -> None:
+    rewrite(data_copy / EXPORTS, "2025-08,volume,5792,", "2025-8,volume,5792,")
+    assert "column 'month': '2025-8' does not match the pattern" in _error(data_copy)
+
+
+def test_duplicate_observation_is_rejected(data_copy: Path) -> None:
+    lines = (data_copy / EXPORTS).read_text(encoding="utf-8").splitlines()
+    row = next(l for l in lines if ",2025-08,volume,5792," in l)
+    (data_copy / EXPORTS).write_text("\n".join(lines + [row]) + "\n", encoding="utf-8")
+    assert "duplicate key" in _error(data_copy)
+
+
+def test_share_above_one_is_rejected(tmp_path: Path) -> None:
+    """Shares are declared in [0, 1]; a value of 1.2 must be refused (checked on a minimal package)."""
+    (tmp_path / "sources.csv").write_text(
+        (paths.DATA_DIR / "sources.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "shares.csv").write_text("country,share,source_id\nChina,0.69,kitco-2025-09-08\nElsewhere,1.2,kitco-2025-09-08\n", encoding="utf-8")
+    descriptor = data.read_descriptor()
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] == "sources"] + [{
+        "name": "shares", "path": "shares.csv", "schema": {
+            "foreignKeys": [{"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}],
+            "fields": [{"name": "country", "type": "string"},
+                       {"name": "share", "type": "number", "constraints": {"minimum": 0, "maximum": 1}},
+                       {"name": "source_id", "type": "string", "constraints": {"required": True}}]}}]
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    message = _error(tmp_path, "shares")
+    assert "shares.csv, line 3, column 'share': 1.2 is above the maximum 1" in message
+
+
+def test_unknown_dataset_lists_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="china_exports_monthly"):
+        data.load("no_such_dataset")
+
+
+def test_citations_list_only_the_sources_used() -> None:
+    frame = data.load("china_exports_monthly")
+    cited = data.citations(frame)
+    assert set(cited["source_id"]) == set(frame["source_id"])
+    assert cited["url"].str.startswith("http").all()
