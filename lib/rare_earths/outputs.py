@@ -26,6 +26,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def configure_display() -> None:
+    """Show tables in notebooks and reports in full: no truncated URLs or quotes, no scientific notation."""
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 200)
+    pd.set_option("display.float_format", "{:,.6g}".format)
+
+
 def write_text(text: str, target: Path) -> Path:
     """Write text (UTF-8, '\\n' line endings) atomically."""
     with atomic_path(target) as tmp:

@@ -1,0 +1,74 @@
+"""The notebooks: committed clean, parameterised, thin; built, they write what they should."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rare_earths import build, claims, paths
+
+NOTEBOOKS = build.discover()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean_and_thin(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "stored outputs"
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    for cell in code:
+        assert "def " not in cell.source and "class " not in cell.source, f"logic belongs in lib/: {cell.id}"
+        assert "sys.path" not in cell.source and "../" not in cell.source, cell.id
+    assert nb.metadata["kernelspec"]["name"] == build.KERNEL_NAME
+
+
+def test_build_writes_reports_figures_tables_and_index(built) -> None:
+    root, results = built
+    assert {r.notebook: r.status for r in results} == {p.stem: "ran" for p in NOTEBOOKS}
+    for p in NOTEBOOKS:
+        assert (root / "executed" / f"{p.stem}.ipynb").exists()
+        reader = (root / "html" / f"{p.stem}.html").read_text(encoding="utf-8")
+        full = (root / "html" / f"{p.stem}.full.html").read_text(encoding="utf-8")
+        assert full.count('class="highlight hl-ipython3"') >= 5 and 'class="highlight hl-ipython3"' not in reader
+        assert "No sourced value decides it" in reader  # outputs are there, only code is hidden
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert 'href="html/01_exports.html"' in index and 'href="tables/claims.csv"' in index
+    for name in ("01_exports_volume", "01_magnet_exports"):
+        assert (root / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (root / "figures" / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_section_01_tables_hold_the_sourced_figures(built) -> None:
+    root, _ = built
+    volume = {r["month"]: r for r in csv.DictReader(open(root / "tables" / "01_exports_monthly_volume.csv"))}
+    assert float(volume["2025-08"]["value"]) == 5792 and float(volume["2025-08"]["mom_pct"]) == pytest.approx(-3.375, abs=1e-3)
+    assert volume["2025-03"]["mom_pct"] == ""  # Jan and Feb are only reported together: no m/m for March
+    annual = {r["year"]: r for r in csv.DictReader(open(root / "tables" / "01_exports_annual_totals.csv"))}
+    assert float(annual["2025"]["reported_annual_total_t"]) == 62585 and annual["2024"]["sum_of_reported_months_t"] == ""
+    unit_values = list(csv.DictReader(open(root / "tables" / "01_exports_unit_values.csv")))
+    assert {r["period"] for r in unit_values} >= {"2024-01..2024-12", "2025-01..2025-09"}
+
+
+def test_claims_ledger_covers_every_inventoried_claim_with_a_computed_verdict(built) -> None:
+    root, _ = built
+    ledger = list(csv.DictReader(open(root / "tables" / "claims.csv")))
+    assert sorted(r["claim_id"] for r in ledger) == sorted(claims.inventory()["claim_id"])
+    verdicts = {r["claim_id"]: r["verdict"] for r in ledger}
+    assert verdicts["C01-01"] == "confirmed"  # -3.4% m/m matches customs volume
+    assert verdicts["C01-03"] == "unverifiable"  # no sourced monthly value
+    assert all(r["explanation"] for r in ledger)
+
+
+def test_a_notebook_runs_with_the_plain_papermill_command(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", str(paths.NOTEBOOKS_DIR / "01_exports.ipynb"), str(tmp_path / "run.ipynb"),
+           "-p", "output_dir", str(out), "-p", "start_month", "2025-06", "-p", "end_month", "2025-09"]
+    subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True)
+    months = [r["month"] for r in csv.DictReader(open(out / "tables" / "01_exports_monthly_volume.csv"))]
+    assert months == ["2025-06", "2025-07", "2025-08", "2025-09"]
