@@ -72,3 +72,15 @@ def test_every_claim_is_assigned_to_an_existing_notebook() -> None:
     inventory = claims.inventory()
     assert set(inventory["section"]) <= numbers
     assert isinstance(inventory, pd.DataFrame) and len(inventory) >= 9
+
+
+def test_internal_consistency_compares_the_article_with_itself() -> None:
+    table = claims.internal_consistency("C01-02", "C01-03", "C01-04")
+    assert table["implied_pct"].iloc[0] == pytest.approx(51.0989, abs=1e-4)
+    assert bool(table["consistent"].iloc[0]) is True
+
+
+def test_summary_markdown_is_written_from_the_records() -> None:
+    records = [claims.check("C01-01", -3.375, "b", "01_exports"), claims.check("C01-02", None, "none", "01_exports")]
+    text = claims.summary_markdown(records)
+    assert text == "Of 2 claims checked here: **1 confirmed** (C01-01); **1 unverifiable** (C01-02)."

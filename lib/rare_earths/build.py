@@ -123,9 +123,17 @@ def resolve_parameters(notebooks: list[Path], given: dict[str, Any]) -> dict[Pat
 
 
 def _kernel_manager_class() -> type:
-    """A kernel manager that always launches this interpreter's ipykernel (no kernelspec lookup)."""
+    """A kernel manager that launches this interpreter's ipykernel over private IPC sockets.
+
+    No kernelspec lookup (a user-registered 'python3' cannot hijack the build) and no TCP ports
+    (parallel kernels cannot race for the same port): each kernel's sockets live in its own
+    temporary folder.
+    """
+    import tempfile
+
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class ProjectKernelManager(AsyncKernelManager):
         @property
@@ -135,6 +143,19 @@ def _kernel_manager_class() -> type:
                 display_name="Python (rare-earths)",
                 language="python",
             )
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return os.path.join(tempfile.mkdtemp(prefix="rare-earths-kernel-"), "kernel")
+
+        def cleanup_resources(self, restart: bool = False) -> None:
+            super().cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
     return ProjectKernelManager
 

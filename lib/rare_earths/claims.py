@@ -110,6 +110,29 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     )
 
 
+def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Whether a claimed % change agrees with the two levels the article itself states (article vs article)."""
+    claims = inventory() if claims is None else claims
+    old, new = claimed(old_id, claims), claimed(new_id, claims)
+    implied = (new / old - 1.0) * 100.0
+    row = _row(pct_id, claims)
+    agrees = verdict(float(row["claimed_value"]), implied, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"])) == "confirmed"
+    return pd.DataFrame(
+        [{"from": f"{old_id}: {old:,.0f}", "to": f"{new_id}: {new:,.0f}", "implied_pct": implied,
+          "claimed_pct": float(row["claimed_value"]), "consistent": agrees}]
+    )
+
+
+def summary_markdown(records: list[ClaimRecord]) -> str:
+    """A short Markdown paragraph of a notebook's verdicts, written from the records (never by hand)."""
+    parts = []
+    for name in VERDICTS:
+        ids = [r.claim_id for r in records if r.verdict == name]
+        if ids:
+            parts.append(f"**{len(ids)} {name}** ({', '.join(ids)})")
+    return f"Of {len(records)} claims checked here: " + "; ".join(parts) + "."
+
+
 def to_frame(records: list[ClaimRecord]) -> pd.DataFrame:
     """Claim records as a table (one row per claim)."""
     return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(ClaimRecord)])

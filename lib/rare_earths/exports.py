@@ -131,11 +131,6 @@ def unit_values(frame: pd.DataFrame, series: str = "rare_earths", partner: str =
     return pd.DataFrame(rows, columns=["period", "value", "currency", "volume_t", "unit_value_per_t", "source_id"])
 
 
-def implied_change(old_value: float, new_value: float) -> float:
-    """The % change two stated levels imply (used to test a claim's internal arithmetic)."""
-    return units.pct_change(new_value, old_value)
-
-
 def long_for_plot(series_by_label: dict[str, pd.Series]) -> pd.DataFrame:
     """Tidy frame (month as timestamp, series label, value) for seaborn; unreported months stay absent."""
     parts = [pd.DataFrame({"month": s.index.to_timestamp(), "series": label, "value": s.to_numpy()}) for label, s in series_by_label.items()]

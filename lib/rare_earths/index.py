@@ -51,9 +51,17 @@ def render(sections: list[dict[str, Any]], ledger: pd.DataFrame) -> str:
         autoescape=True,
         keep_trailing_newline=True,
     )
+    env.filters["num"] = format_number
     counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
     return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts)
+
+
+def format_number(value: float | None) -> str:
+    """Readable number: thousands separators, no scientific notation, '–' for missing."""
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
 
 
 def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame) -> Path:
