@@ -95,3 +95,15 @@ def test_failing_cell_keeps_good_outputs_and_the_partial_run(small_collection: P
 def test_cli_exit_status_is_non_zero_when_a_notebook_fails(small_collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", small_collection)
     assert cli.main(["build", "92", "-p", "fail", "true", "--output-dir", str(tmp_path / "out")]) == 1
+
+
+def test_kernels_are_this_interpreter_over_private_ipc_sockets() -> None:
+    import sys
+
+    manager = build._kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    assert manager.kernel_spec.argv[0] == sys.executable
+    assert manager.transport == "ipc"
+    other = build._kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    assert Path(manager.ip).parent != Path(other.ip).parent  # no shared socket folder between parallel kernels
+    for m in (manager, other):
+        Path(m.ip).parent.rmdir()

@@ -152,8 +152,8 @@ def _kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             return os.path.join(tempfile.mkdtemp(prefix="rare-earths-kernel-"), "kernel")
 
-        def cleanup_resources(self, restart: bool = False) -> None:
-            super().cleanup_resources(restart=restart)
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
             if not restart:
                 shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
 
