@@ -86,7 +86,8 @@ def test_failing_cell_keeps_good_outputs_and_the_partial_run(small_collection: P
     assert (failed / "executed" / "92_bad.ipynb").exists() and (failed / "html" / "92_bad.full.html").exists()
     assert "ZeroDivisionError" in (failed / "html" / "92_bad.full.html").read_text()
     assert (failed / "tables" / "92_table.csv").read_text() == "x\n5\n"
-    assert "failed" in (out / "index.html").read_text()
+    index = (out / "index.html").read_text()
+    assert '<span class="status-failed">failed</span>' in index and 'href="failed/92_bad/"' in index
 
     third = build.build(["92"], output_root=out, notebooks_dir=small_collection)
     assert third[0].status == "ran" and not failed.exists()
