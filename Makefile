@@ -27,7 +27,7 @@ test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest $(ARGS)
 
 lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 validate: $(STAMP)  ## validate data/ against data/datapackage.json
 	$(BIN)/python -m rare_earths validate
