@@ -15,7 +15,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -349,7 +349,3 @@ def finish(output_root: Path, succeeded: list[Result], notebooks: list[Path]) ->
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
     index.write(output_root, notebooks, ledger)
 
-
-def summary(results: list[Result]) -> dict[str, Any]:
-    """Results as plain data (for tests and tools)."""
-    return {"results": [asdict(r) for r in results]}

@@ -256,8 +256,10 @@ def _check_foreign_keys(
     for fk in res["schema"].get("foreignKeys", []):
         field, ref = fk["fields"], fk["reference"]
         target = resource(ref["resource"], descriptor) if ref["resource"] else res
-        target_rows = rows if target is res else _read_key_column(data_dir / target["path"], ref["fields"])
-        known = {r[ref["fields"]] if isinstance(r, dict) else r for r in target_rows}
+        if target is res:
+            known = {row[ref["fields"]] for row in rows}
+        else:
+            known = set(_read_key_column(data_dir / target["path"], ref["fields"]))
         for row in rows:
             if row.get(field) is not None and row[field] not in known:
                 problems.append(Problem(f, row["_line"], field, f"{row[field]!r} is not a {ref['fields']} in {target['path']}"))

@@ -7,8 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths
-
 TEMPLATE = "index.html.j2"
 
 
@@ -70,7 +68,3 @@ def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame) -> Pat
 
     return write_text(render(section_entries(output_root, notebooks), ledger), output_root / "index.html")
 
-
-def default_root() -> Path:
-    """The project's outputs folder."""
-    return paths.OUTPUTS_DIR
