@@ -1,0 +1,38 @@
+"""Regenerate the curated files of data/ from the leads in research/leads/.
+
+Run from anywhere: python research/curate.py
+Each curate_*.py module writes its data file(s) and registers the sources it used; this script
+then writes data/sources.csv (the analysed article first, then every page read, in first-use order).
+The output is deterministic: rerunning on unchanged leads changes no byte.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import curate_exports  # noqa: E402
+import curate_prices  # noqa: E402
+import curate_usgs  # noqa: E402
+from curation import DATA, DATE_READ, SOURCE_FIELDS, Sources, write_csv  # noqa: E402
+
+ARTICLE_URL = "https://www.frecine.com/content/2521-rare-earth-exports-decrease-in-volume-but-prices-increase-chinas-rare-earth-value-surged-51-month-over-month-in-august"
+MODULES = [curate_exports, curate_usgs, curate_prices]
+
+
+def main() -> None:
+    """Curate every data file, then write data/sources.csv."""
+    src = Sources()
+    src.add(ARTICLE_URL, source_id="article-frecine-2025-09-10", kind="analysed_article", publisher="frecine.com",
+            title="Rare earth exports decrease in volume, but prices increase! China's rare earth value surged 51% month-over-month in August, establishing global pricing power.",
+            table_or_page="whole article (headline, lead, section 01; policy section from the copy at junmaterial.com/blog/61.html)",
+            date_published="2025-09-10", licence="copyright of the publisher; quoted for fact-checking",
+            notes="The analysed article: its figures are claims to check, never data. A near-identical copy is at https://junmaterial.com/blog/61.html")
+    for module in MODULES:
+        print(f"{module.__name__}: {module.build(src)} rows")
+    write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows())
+    print(f"sources: {len(src.rows())} rows (read {DATE_READ})")
+
+
+if __name__ == "__main__":
+    main()
