@@ -122,9 +122,11 @@ def build(src: Sources) -> int:
     out.sort(key=lambda x: (x["element"], x["market"], x["date"], x["product"], x["source_id"]))
     write_csv(DATA / "prices.csv", list(out[0]), out)
     rates = []
-    for r in leads[123:126]:
+    for r in (x for x in leads if x["element"] == "CNY/USD exchange rate"):
         rates.append(dict(date=r["date"][:10], base="USD", quote_currency="CNY", rate=r["value"], kind="central parity (CFETS)",
-                          source_id=src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=r["date_published"]),
+                          source_id=src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=r["date_published"],
+                                            notes="" if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"]) else f"date shown: {r['date_published']}"),
                           quote=r["quote"]))
+    rates.sort(key=lambda x: x["date"])
     write_csv(DATA / "exchange_rates.csv", list(rates[0]), rates)
     return len(out) + len(rates)

@@ -68,19 +68,29 @@ def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: 
     if _missing(computed):
         return "unverifiable"
     if kind == "direction":
+        if claimed_value == 0:  # a claim that something stayed flat
+            return "confirmed" if computed == 0 else "contradicted"
         return "confirmed" if math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0 else "contradicted"
     allowed = tolerance if tolerance_kind == "absolute" else tolerance * abs(claimed_value)
     return "confirmed" if abs(computed - claimed_value) <= allowed + 1e-12 else "contradicted"
 
 
-def check(claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None) -> ClaimRecord:
-    """Check one claim against a computed value; `basis` says what was computed, from which data."""
+def check(
+    claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None, *, absent: bool = False
+) -> ClaimRecord:
+    """Check one claim against a computed value; `basis` says what was computed, from which data.
+
+    `absent=True` says the data show that what the claim quantifies does not exist (a quota that was
+    abolished, say); the claim is then contradicted, with `basis` as the evidence, whatever its number.
+    """
     if not basis.strip():
         raise ValueError(f"claim {claim_id}: say what the computed value is (or why none exists)")
     claims = inventory() if claims is None else claims
     row = _row(claim_id, claims)
     value = None if _missing(computed) else float(computed)  # type: ignore[arg-type]
     result = verdict(float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"]))
+    if absent:
+        result = "contradicted"
     return ClaimRecord(
         claim_id=claim_id,
         section=str(row["section"]),
@@ -90,7 +100,7 @@ def check(claim_id: str, computed: float | None, basis: str, notebook: str, clai
         computed_value=value,
         unit=str(row["unit"]),
         verdict=result,
-        explanation=_explain(row, value, result, basis),
+        explanation=f"The data show no such thing: {basis}" if absent else _explain(row, value, result, basis),
     )
 
 
@@ -101,6 +111,7 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     unit = row["unit"]
     if row["claim_kind"] == "direction":
         said = "up" if row["claimed_value"] > 0 else "down"
+        said = "flat" if row["claimed_value"] == 0 else said
         found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
         return f"{basis}: claimed {said}, data show {found} ({computed:+.4g})."
     tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
