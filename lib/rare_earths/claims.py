@@ -134,6 +134,12 @@ def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataF
     )
 
 
+def lookalikes(value: float, frame: pd.DataFrame, columns: list[str], rel_tol: float = 0.02) -> pd.DataFrame:
+    """Rows of a sourced table whose `value` lies within rel_tol of a claimed figure: where a number may come from."""
+    near = frame[(frame["value"] - value).abs() <= rel_tol * abs(value)]
+    return near.assign(difference_pct=(near["value"] / value - 1) * 100)[[*columns, "value", "difference_pct", "source_id"]]
+
+
 def summary_markdown(records: list[ClaimRecord]) -> str:
     """A short Markdown paragraph of a notebook's verdicts, written from the records (never by hand)."""
     parts = []

@@ -297,9 +297,9 @@ def sources(data_dir: Path | None = None) -> pd.DataFrame:
     return load("sources", data_dir)
 
 
-def citations(frame: pd.DataFrame, data_dir: Path | None = None) -> pd.DataFrame:
-    """The sources rows cited by a frame's `source_id` column, for a notebook's source list."""
-    used = set(frame["source_id"].dropna())
+def citations(*frames: pd.DataFrame, data_dir: Path | None = None) -> pd.DataFrame:
+    """The sources rows cited by the frames' `source_id` columns, for a notebook's source list."""
+    used = {sid for frame in frames for sid in frame["source_id"].dropna()}
     table = sources(data_dir)
     cols = ["source_id", "publisher", "title", "table_or_page", "url", "date_published", "date_read"]
     return table.loc[table["source_id"].isin(used), cols].reset_index(drop=True)

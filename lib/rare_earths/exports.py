@@ -70,6 +70,19 @@ def change(series: pd.Series, old_month: str, new_month: str, what: str) -> Chan
     return Change(old, new, pct, math.copysign(1.0, pct) if pct else 0.0, basis)
 
 
+def span_change(series: pd.Series, start: str, end: str, what: str, years_back: int = 1) -> Change:
+    """Total of the months start..end against the same months `years_back` earlier; NaN if any month is missing."""
+    months = pd.period_range(start, end, freq="M")
+    earlier = months - 12 * years_back
+    missing = [str(m) for m in [*earlier, *months] if m not in series.index]
+    label = f"{start}..{end} vs {earlier[0]}..{earlier[-1]}"
+    if missing:
+        return Change(math.nan, math.nan, math.nan, math.nan, f"{what}, {label}: no sourced figure for {', '.join(missing)}")
+    old, new = float(series[earlier].sum()), float(series[months].sum())
+    pct = units.pct_change(new, old)
+    return Change(old, new, pct, math.copysign(1.0, pct) if pct else 0.0, f"{what}, {label}: {new:,.1f} vs {old:,.1f} ({pct:+.2f}%)")
+
+
 def _value_at(series: pd.Series, month: str) -> float:
     """The value for one month, or NaN if it is not in the data."""
     period = pd.Period(month, "M")

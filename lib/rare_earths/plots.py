@@ -78,3 +78,75 @@ def monthly_lines(tidy: pd.DataFrame, title: str, ylabel: str, source: str, mark
 def matplotlib_thousands() -> "plt.FuncFormatter":
     """Axis formatter with thousands separators."""
     return plt.FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def decimal_year(date: pd.Timestamp) -> float:
+    """A date as a fractional year (2025-04-04 -> 2025.26), for event marks on a yearly axis."""
+    return date.year + (date.dayofyear - 1) / (366 if date.is_leap_year else 365)
+
+
+def quota_timeline(table: pd.DataFrame, events: pd.DataFrame, labels: dict[str, str], title: str, source: str) -> plt.Figure:
+    """Annual quotas as grouped bars (top) over a strip of dated policy events, one lane per kind (bottom)."""
+    fig, (ax, strip) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
+    columns = [c for c in table.columns if table[c].notna().any()]
+    width = 0.8 / max(len(columns), 1)
+    for i, col in enumerate(columns):
+        ax.bar(table.index + 0.5 + (i - (len(columns) - 1) / 2) * width, table[col], width=width, label=labels.get(col, col), color=PALETTE[i])
+    ax.set(title=title, xlabel="", ylabel="tonnes (REO)")
+    ax.yaxis.set_major_formatter(matplotlib_thousands())
+    ax.legend(loc="upper left", fontsize=8)
+    lanes = list(dict.fromkeys(events.sort_values("date")["what"]))
+    for _, ev in events.iterrows():
+        x, y = decimal_year(ev["date"]), lanes.index(ev["what"])
+        strip.plot([x], [y], marker="o", color=PALETTE[2], markersize=5)
+        strip.annotate(ev["event_id"], (x, y), xytext=(0, 6), textcoords="offset points", fontsize=7, ha="center", color="#444444")
+    strip.set_yticks(range(len(lanes)), lanes, fontsize=8)
+    strip.set_ylim(-0.7, len(lanes) - 0.3)
+    strip.invert_yaxis()
+    strip.grid(axis="y", visible=False)
+    strip.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str], title: str, source: str) -> plt.Figure:
+    """One panel per element: quotes in USD/kg by date and market, ranges drawn as vertical bars.
+
+    Filled markers are oxide quotes; hollow markers are quotes whose product the report does not state.
+    """
+    fig, axes = plt.subplots(1, len(elements), figsize=(10, 4.4), squeeze=False)
+    for ax, element in zip(axes[0], elements):
+        for i, (market, label) in enumerate(markets.items()):
+            rows = usd[(usd["element"] == element) & (usd["market"] == market) & usd["product"].isin(["oxide", "unspecified"])]
+            for product, fill in (("oxide", PALETTE[i]), ("unspecified", "white")):
+                part = rows[rows["product"] == product].sort_values("date")
+                if part.empty:
+                    continue
+                ax.vlines(part["date"], part["low_usd_kg"], part["high_usd_kg"], color=PALETTE[i], linewidth=1.2)
+                ax.plot(part["date"], part["mid_usd_kg"], "o", color=PALETTE[i], markerfacecolor=fill,
+                        label=label + ("" if product == "oxide" else " (product not stated)"))
+        ax.set(title=element, xlabel="", ylabel="USD/kg")
+        ax.yaxis.set_major_formatter(matplotlib_thousands())
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log: bool = False) -> plt.Figure:
+    """Annual series, one line per column (index = year)."""
+    fig, ax = plt.subplots()
+    for i, col in enumerate(table.columns):
+        ax.plot(table.index, table[col], marker="o", color=PALETTE[i % len(PALETTE)], label=col)
+    ax.set(title=title, xlabel="", ylabel=ylabel)
+    if log:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(matplotlib_thousands())
+    ax.legend(fontsize=8)
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig

@@ -49,7 +49,7 @@ class PriceChange:
     @property
     def direction(self) -> int:
         """+1 up, -1 down, 0 flat (on the midpoints)."""
-        return (self.pct_mid > 0) - (self.pct_mid < 0)
+        return int(self.pct_mid > 0) - int(self.pct_mid < 0)
 
 
 def with_midpoints(quotes: pd.DataFrame) -> pd.DataFrame:
@@ -163,3 +163,19 @@ def annual_history(usgs_prices: pd.DataFrame, products: list[str], edition: str 
     """Annual average prices (USD/kg) from one USGS edition: one column per product, one row per year."""
     rows = usgs_prices[(usgs_prices["edition"] == edition) & (usgs_prices["product"].isin(products))]
     return rows.pivot(index="year", columns="product", values="value")[products]
+
+
+def against_china(usd: pd.DataFrame, element: str, market: str, date: str, china_product: str = "oxide") -> pd.DataFrame:
+    """One quote of a market (e.g. the US floor) next to the China domestic quote nearest its date."""
+    quote = one(usd, element, market, date)
+    china = usd[(usd["element"] == element) & (usd["market"] == "china_domestic") & (usd["product"] == china_product)]
+    if china.empty:
+        raise QuoteError(f"no China domestic {element} {china_product} quote to compare with")
+    gaps = (china["date"] - quote["date"]).abs()
+    cn = china.loc[gaps.idxmin()]
+    return pd.DataFrame([{
+        "element": element, "market": MARKET_LABELS[market], "date": quote["date"].date(), "usd_kg": quote["mid_usd_kg"],
+        "china_date": cn["date"].date(), "china_cny_t": f"{cn['low']:,.0f}-{cn['high']:,.0f}", "cny_per_usd": cn["cny_per_usd"],
+        "rate_date": cn["rate_date"].date() if pd.notna(cn["rate_date"]) else None, "china_usd_kg": cn["mid_usd_kg"],
+        "ratio": quote["mid_usd_kg"] / cn["mid_usd_kg"], "source": quote["source_id"], "china_source": cn["source_id"],
+    }])
