@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import curate_context  # noqa: E402
 import curate_exports  # noqa: E402
 import curate_policy  # noqa: E402
 import curate_prices  # noqa: E402
@@ -18,7 +19,7 @@ import curate_usgs  # noqa: E402
 from curation import DATA, DATE_READ, SOURCE_FIELDS, Sources, write_csv  # noqa: E402
 
 ARTICLE_URL = "https://www.frecine.com/content/2521-rare-earth-exports-decrease-in-volume-but-prices-increase-chinas-rare-earth-value-surged-51-month-over-month-in-august"
-MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy]
+MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context]
 
 
 def main() -> None:
