@@ -142,6 +142,8 @@ def lookalikes(value: float, frame: pd.DataFrame, columns: list[str], rel_tol: f
 
 def summary_markdown(records: list[ClaimRecord]) -> str:
     """A short Markdown paragraph of a notebook's verdicts, written from the records (never by hand)."""
+    if not records:
+        return "No claim of the article is inventoried for this section, so none is checked here."
     parts = []
     for name in VERDICTS:
         ids = [r.claim_id for r in records if r.verdict == name]

@@ -287,6 +287,8 @@ def _to_frame(rows: list[dict[str, Any]], fields: list[dict[str, Any]]) -> pd.Da
             frame[col] = frame[col].astype("Int64")
         elif kind == "date":
             frame[col] = pd.to_datetime(frame[col])
+        elif kind == "boolean":
+            frame[col] = frame[col].astype("boolean")
         else:
             frame[col] = frame[col].astype("string")
     return frame

@@ -150,3 +150,35 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China") -> plt.Figure:
+    """Horizontal bars of shares (largest on top), one highlighted."""
+    data = shares.sort_values()
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.4))
+    colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
+    ax.barh(data.index, data.to_numpy(), color=colors)
+    for y, v in enumerate(data.to_numpy()):
+        ax.annotate(f"{v:.1f}%", (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set(title=title, xlabel=xlabel, ylabel="")
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def stage_dots(stages: pd.DataFrame, order: list[str], labels: dict[str, str], title: str, source: str) -> plt.Figure:
+    """Every stated share per stage as a dot (hollow = read second-hand), with the stage's range as a line."""
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    for y, stage in enumerate(order):
+        rows = stages[stages["stage"] == stage]
+        if rows.empty:
+            continue
+        ax.hlines(y, rows["value"].min(), rows["value"].max(), color="#bbbbbb", linewidth=4)
+        for _, r in rows.iterrows():
+            ax.plot(r["value"], y, "o", color=PALETTE[0], markerfacecolor=PALETTE[0] if r["verification"] == "publisher_page" else "white", alpha=0.8)
+    ax.set_yticks(range(len(order)), [labels.get(s, s) for s in order])
+    ax.set(title=title, xlabel="China's share, % (as stated)", xlim=(40, 102))
+    ax.invert_yaxis()
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
