@@ -1,0 +1,63 @@
+"""Section 05: rare earths in weapon systems, scaled to fleets and set against world production."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import units
+
+PLATFORMS = {
+    "f35": "F-35 Lightning II",
+    "ddg51": "Arleigh Burke-class destroyer (DDG-51)",
+    "ssn774": "Virginia-class submarine (SSN-774)",
+}
+
+
+def content_statements(defense: pd.DataFrame) -> pd.DataFrame:
+    """Every sourced per-platform content figure, with its value in pounds and in kilograms."""
+    rows = defense[(defense["measure"] == "rare_earth_content") & defense["value"].notna()].copy()
+    rows["lb"] = [units.mass(v, u, "lb") for v, u in zip(rows["value"], rows["unit"])]
+    rows["kg"] = [units.mass(v, u, "kg") for v, u in zip(rows["value"], rows["unit"])]
+    return rows[["platform", "value_as_printed", "unit_as_printed", "qualifier", "lb", "kg", "verification", "source_id"]].reset_index(drop=True)
+
+
+def fleet_statements(defense: pd.DataFrame) -> pd.DataFrame:
+    """Every sourced fleet count (delivered, in service, planned: see unit_as_printed)."""
+    rows = defense[(defense["measure"] == "fleet_size") & defense["value"].notna()]
+    return rows[["platform", "value_as_printed", "unit_as_printed", "as_of", "verification", "source_id"]].reset_index(drop=True)
+
+
+def provenance(defense: pd.DataFrame, contents_lb: dict[str, float], fleets: dict[str, float]) -> pd.DataFrame:
+    """For each assumption in use, the sourced rows that state that very figure (none = not sourced)."""
+    content = content_statements(defense)
+    counts = defense[defense["measure"] == "fleet_size"]
+    rows = []
+    for key, platform in PLATFORMS.items():
+        lb = contents_lb[key]
+        hit = content[(content["platform"] == platform) & ((content["lb"] - lb).abs() < 0.005 * lb)]
+        rows.append({"platform": platform, "assumption": "rare earths per unit, lb", "value": lb, "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)"})
+        n = fleets[key]
+        hit = counts[(counts["platform"] == platform) & (counts["value"] == n) & (counts["qualifier"].fillna("") != "nth")]
+        rows.append({"platform": platform, "assumption": "fleet, units", "value": n, "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)"})
+    return pd.DataFrame(rows)
+
+
+def fleet_totals(contents_lb: dict[str, float], fleets: dict[str, float]) -> pd.DataFrame:
+    """Rare earths embodied in each fleet: units x content, in pounds and metric tonnes."""
+    rows = []
+    for key, platform in PLATFORMS.items():
+        total_lb = contents_lb[key] * fleets[key]
+        rows.append({"platform": platform, "units": fleets[key], "lb_per_unit": contents_lb[key],
+                     "t_per_unit": units.mass(contents_lb[key], "lb", "t"), "fleet_lb": total_lb, "fleet_t": units.mass(total_lb, "lb", "t")})
+    table = pd.DataFrame(rows).set_index("platform")
+    table.loc["All three fleets"] = [table["units"].sum(), float("nan"), float("nan"), table["fleet_lb"].sum(), table["fleet_t"].sum()]
+    return table
+
+
+def against_production(totals: pd.DataFrame, production_t: dict[str, float]) -> pd.DataFrame:
+    """Each fleet total as a % of annual production figures, and how many times production exceeds it."""
+    out = totals[["fleet_t"]].copy()
+    for label, tonnes in production_t.items():
+        out[f"% of {label}"] = out["fleet_t"] / tonnes * 100
+        out[f"{label} / fleet"] = tonnes / out["fleet_t"]
+    return out
