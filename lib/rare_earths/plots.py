@@ -182,3 +182,40 @@ def stage_dots(stages: pd.DataFrame, order: list[str], labels: dict[str, str], t
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def balance_bars(table: pd.DataFrame, title: str, source: str) -> plt.Figure:
+    """Two stacked bars, demand by end use and supply by source (t), with the balance written above."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    for x, side in enumerate(("demand", "supply")):
+        rows = table[table["side"] == side]
+        bottom = 0.0
+        for i, (_, r) in enumerate(rows.iterrows()):
+            ax.bar(x, r["t"], bottom=bottom, color=PALETTE[(i + 3 * x) % len(PALETTE)], edgecolor="white")
+            ax.annotate(f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=7.5, va="center")
+            bottom += r["t"]
+    net = float(table.loc[table["component"] == "balance (supply - demand)", "t"].iloc[0])
+    ax.set_xticks([0, 1], ["demand", "supply"])
+    ax.set_xlim(-0.6, 2.3)
+    ax.set(title=title + f": balance {net:+,.0f} t", ylabel="t NdPr oxide per year")
+    ax.yaxis.set_major_formatter(matplotlib_thousands())
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def tornado(sens: pd.DataFrame, title: str, source: str) -> plt.Figure:
+    """Balance when each input moves down/up (bars from the base balance), largest swing on top."""
+    data = sens.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(data) + 1.6))
+    base = float(data["base_balance"].iloc[0])
+    for y, (_, r) in enumerate(data.iterrows()):
+        ax.barh(y, r["balance_low_input"] - base, left=base, color=PALETTE[1])
+        ax.barh(y, r["balance_high_input"] - base, left=base, color=PALETTE[0])
+    ax.axvline(base, color="#333333", linewidth=1)
+    ax.set_yticks(range(len(data)), data["input"], fontsize=8)
+    ax.set(title=title, xlabel="supply - demand, t NdPr oxide (blue: input lower, red: input higher)")
+    ax.xaxis.set_major_formatter(matplotlib_thousands())
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
