@@ -11,6 +11,7 @@ import seaborn as sns
 from . import outputs, paths
 
 PALETTE = ["#b2182b", "#2166ac", "#4d4d4d", "#ef8a62", "#67a9cf", "#999999"]
+SUPPLY_COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#762a83"]
 FIGSIZE = (9.0, 4.2)
 DPI = 110
 SOURCE_NOTE_SIZE = 7.5
@@ -191,7 +192,7 @@ def balance_bars(table: pd.DataFrame, title: str, source: str) -> plt.Figure:
         rows = table[table["side"] == side]
         bottom = 0.0
         for i, (_, r) in enumerate(rows.iterrows()):
-            ax.bar(x, r["t"], bottom=bottom, color=PALETTE[(i + 3 * x) % len(PALETTE)], edgecolor="white")
+            ax.bar(x, r["t"], bottom=bottom, color=(PALETTE if side == "demand" else SUPPLY_COLOURS)[i % 4], edgecolor="white")
             ax.annotate(f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=7.5, va="center")
             bottom += r["t"]
     net = float(table.loc[table["component"] == "balance (supply - demand)", "t"].iloc[0])
