@@ -7,9 +7,13 @@ real code paths; only `sleep` is replaced, to record the waits instead of waitin
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -20,7 +24,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from rare_earths import cli, comtrade, data
+from rare_earths import cli, comtrade, data, paths
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 OK = (FIXTURES / "ok_2025-01_2025-03.json").read_bytes()
@@ -348,7 +352,7 @@ def free_port() -> int:
 
 def test_command_without_network_says_so_and_exits_non_zero(monkeypatch: pytest.MonkeyPatch, data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(comtrade, "API_ROOT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
-    monkeypatch.setattr(comtrade.paths, "DATA_DIR", data_copy)
+    monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     monkeypatch.delenv(comtrade.KEY_ENV, raising=False)
     before = tree(data_copy)
     assert cli.main(["refresh", "--start", "2025-01", "--end", "2025-03"]) == 1
@@ -360,7 +364,7 @@ def test_command_without_network_says_so_and_exits_non_zero(monkeypatch: pytest.
 def test_command_refreshes_from_the_api(monkeypatch: pytest.MonkeyPatch, api: Replay, data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     api.add(OK)
     monkeypatch.setattr(comtrade, "API_ROOT", api.root)
-    monkeypatch.setattr(comtrade.paths, "DATA_DIR", data_copy)
+    monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     monkeypatch.setenv(comtrade.KEY_ENV, "from-the-environment")
     assert cli.main(["refresh", "--start", "2025-01", "--end", "2025-03", "--partners", "0,842"]) == 0
     assert api.requests[0]["path"] == "/data/v1/get/C/M/HS"
@@ -395,3 +399,45 @@ def test_snapshot_that_disagrees_with_its_metadata_is_refused(api: Replay, data_
     path.write_bytes(path.read_bytes()[:-30])
     with pytest.raises(data.DataValidationError, match="sha256"):
         comtrade.load_snapshot(data_copy)
+
+
+# ---------------------------------------------------------------- notebook 01 with comtrade=True
+
+
+def run_01(tmp_path: Path, root: Path | None, *params: str) -> tuple[str, Path]:
+    """Run notebook 01 with papermill (optionally on another project root); return its outputs as text, and the outputs folder."""
+    out = tmp_path / "out"
+    env = {**os.environ, **({"RARE_EARTHS_ROOT": str(root)} if root else {})}
+    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", str(paths.NOTEBOOKS_DIR / "01_exports.ipynb"), str(tmp_path / "run.ipynb"),
+           "-p", "output_dir", str(out), *params]
+    subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True, env=env)
+    nb = json.loads((tmp_path / "run.ipynb").read_text())
+    text = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    return text, out
+
+
+def test_notebook_says_so_when_asked_for_comtrade_without_a_snapshot(tmp_path: Path, data_copy: Path) -> None:
+    for p in (data_copy / "comtrade").glob("china_exports_comtrade*"):
+        p.unlink()
+    text, out = run_01(tmp_path, data_copy.parent, "-p", "comtrade", "True", "-p", "start_month", "2025-01", "-p", "end_month", "2025-03")
+    assert "No UN Comtrade snapshot" in text and "Why the Comtrade series and the customs aggregates differ" in text
+    assert not (out / "tables" / "01_comtrade_vs_customs.csv").exists()
+    assert (out / "tables" / "01_exports_monthly_volume.csv").exists()  # the rest of the section still runs
+
+
+def test_notebook_shows_a_snapshot_beside_the_customs_figures(tmp_path: Path, api: Replay, data_copy: Path) -> None:
+    c, _ = client(api.add(OK))
+    comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
+    text, out = run_01(tmp_path, data_copy.parent, "-p", "comtrade", "True", "-p", "start_month", "2025-01", "-p", "end_month", "2025-03")
+    assert "un-comtrade-2026-11-28" in text and "No UN Comtrade snapshot" not in text
+    rows = {r["month"]: r for r in csv.DictReader(open(out / "tables" / "01_comtrade_vs_customs.csv"))}
+    assert list(rows) == ["2025-01", "2025-02", "2025-03"]
+    assert float(rows["2025-03"]["gacc_rare_earths_t"]) == 5666 and float(rows["2025-03"]["comtrade_28_sum_t"]) == 5700
+    assert (out / "figures" / "01_comtrade_vs_customs.png").exists()
+
+
+def test_notebook_default_leaves_comtrade_out(built) -> None:
+    root, _ = built
+    assert not list(root.rglob("*comtrade*"))
+    html = (root / "html" / "01_exports.html").read_text(encoding="utf-8")
+    assert "UN Comtrade" not in html
