@@ -137,6 +137,8 @@ rows.sort(key=lambda r: (r["series"], r["partner"], r["month"], r["measure"]))
 with open(OUT + "china_exports_monthly.csv", "w", newline="", encoding="utf-8") as f:
     w = csv.DictWriter(f, fields, lineterminator="\n"); w.writeheader(); w.writerows(rows)
 source_fields = ["source_id", "kind", "publisher", "title", "table_or_page", "url", "date_published", "date_read", "licence", "notes"]
+with open(OUT + "sources.csv", encoding="utf-8") as f:  # rows of UN Comtrade retrievals (python -m rare_earths refresh) are not from the leads: keep them
+    comtrade_rows = [r for r in csv.DictReader(f) if r["source_id"].startswith("un-comtrade-")]
 with open(OUT + "sources.csv", "w", newline="", encoding="utf-8") as f:
-    w = csv.DictWriter(f, source_fields, lineterminator="\n"); w.writeheader(); w.writerows([ARTICLE] + list(sources.values()))
+    w = csv.DictWriter(f, source_fields, lineterminator="\n"); w.writeheader(); w.writerows([ARTICLE] + list(sources.values()) + comtrade_rows)
 print(len(rows), "rows;", len(sources) + 1, "sources")
