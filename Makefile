@@ -32,6 +32,10 @@ lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
 validate: $(STAMP)  ## validate data/ against data/datapackage.json
 	$(BIN)/python -m rare_earths validate
 
+.PHONY: data
+data: $(STAMP)  ## refresh data/comtrade/ from the UN Comtrade API (needs the network; key: COMTRADE_API_KEY, optional)
+	$(BIN)/python -m rare_earths refresh $(ARGS)
+
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet -e . && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp

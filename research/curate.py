@@ -6,6 +6,7 @@ then writes data/sources.csv (the analysed article first, then every page read, 
 The output is deterministic: rerunning on unchanged leads changes no byte.
 """
 
+import csv
 import sys
 from pathlib import Path
 
@@ -22,6 +23,12 @@ ARTICLE_URL = "https://www.frecine.com/content/2521-rare-earth-exports-decrease-
 MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context]
 
 
+def comtrade_sources() -> list[dict]:
+    """Rows of UN Comtrade retrievals (written by `python -m rare_earths refresh`, not from the leads): kept as they are."""
+    with open(DATA / "sources.csv", encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["source_id"].startswith("un-comtrade-")]
+
+
 def main() -> None:
     """Curate every data file, then write data/sources.csv."""
     src = Sources()
@@ -32,7 +39,7 @@ def main() -> None:
             notes="The analysed article: its figures are claims to check, never data. A near-identical copy is at https://junmaterial.com/blog/61.html")
     for module in MODULES:
         print(f"{module.__name__}: {module.build(src)} rows")
-    write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows())
+    write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows() + comtrade_sources())
     print(f"sources: {len(src.rows())} rows (read {DATE_READ})")
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m rare_earths build|validate|params`."""
+"""Command line: `python -m rare_earths build|validate|params|refresh`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, data
+from . import build, comtrade, data
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +22,31 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
     p = sub.add_parser("params", help="list each notebook's parameters and their types")
     p.add_argument("notebooks", nargs="*")
+    r = sub.add_parser("refresh", help=f"fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: ${comtrade.KEY_ENV}, optional)")
+    r.add_argument("--start", default=comtrade.DEFAULT_START, help="first month, YYYY-MM (default: %(default)s)")
+    r.add_argument("--end", default=None, help="last month, YYYY-MM (default: the previous month)")
+    r.add_argument("--hs", default=",".join(comtrade.HS_CODES), help="HS 6-digit codes, comma separated (default: %(default)s)")
+    r.add_argument("--partners", default=",".join(map(str, comtrade.PARTNERS)), help="partner codes, comma separated, 0 = World (default: %(default)s)")
+    r.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default: %(default)s)")
     return parser
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    """`refresh`: replace the UN Comtrade snapshot, or change nothing and say why."""
+    try:
+        partners = tuple(int(p) for p in args.partners.split(","))
+    except ValueError:
+        print(f"error: --partners takes numeric codes, got {args.partners!r}", file=sys.stderr)
+        return 2
+    query = comtrade.Query(args.start, args.end or comtrade.default_end(), tuple(args.hs.split(",")), partners)
+    try:
+        result = comtrade.refresh(query, comtrade.Client.from_env(timeout=args.timeout))
+    except (comtrade.RefreshError, data.DataValidationError) as exc:
+        print(f"refresh failed: {exc}\nNothing in data/ was changed.", file=sys.stderr)
+        return 1
+    months = result.metadata["months_with_data"]
+    print(f"wrote {data._rel(result.path)}: {result.rows} rows from {result.records} API records, {months[0]} to {months[-1]}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(problem, file=sys.stderr)
             print(f"data: {len(problems)} problem(s) in {len(data.resource_names())} files")
             return 1 if problems else 0
+        if args.command == "refresh":
+            return _refresh(args)
         if args.command == "params":
             for nb in build.select(build.discover(), args.notebooks):
                 declared = build.declared_parameters(nb)

@@ -3,7 +3,9 @@
 The descriptor is a Frictionless Data Package (Table Schema). Validation here implements the
 subset of Table Schema the descriptor uses (types string/number/integer/date, the constraints
 required/unique/minimum/maximum/enum/pattern, primary and foreign keys) plus one project rule,
-``unitsBy`` (the allowed units for each value of a measure column). It is done in-process
+``unitsBy`` (the allowed units for each value of a measure column) and another, ``optional``
+(a resource whose file may be absent, such as the UN Comtrade snapshot that only
+`python -m rare_earths refresh` writes; when present it is validated like any other). It is done in-process
 because importing the `frictionless` library costs about 2.5 s (its jsonschema format
 checkers), paid by every notebook kernel; tests/test_data.py checks that `frictionless`
 itself accepts the descriptor and the data, so the two cannot drift apart.
@@ -83,6 +85,8 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     data_dir = data_dir or paths.DATA_DIR
     descriptor = read_descriptor(data_dir / "datapackage.json")
     res = resource(name, descriptor)
+    if _absent_optional(res, data_dir):
+        raise DataValidationError([Problem(_rel(data_dir / res["path"]), None, None, "optional dataset not present (see its description in datapackage.json)")])
     rows, problems = _validate_resource(res, descriptor, data_dir)
     if problems:
         raise DataValidationError(problems)
@@ -95,8 +99,20 @@ def validate_all(data_dir: Path | None = None) -> list[Problem]:
     descriptor = read_descriptor(data_dir / "datapackage.json")
     problems: list[Problem] = []
     for res in descriptor["resources"]:
-        problems += _validate_resource(res, descriptor, data_dir)[1]
+        if not _absent_optional(res, data_dir):
+            problems += _validate_resource(res, descriptor, data_dir)[1]
     return problems
+
+
+def is_present(name: str, data_dir: Path | None = None) -> bool:
+    """Whether a dataset's file exists (always true for a non-optional dataset that is in place)."""
+    data_dir = data_dir or paths.DATA_DIR
+    return (data_dir / resource(name, read_descriptor(data_dir / "datapackage.json"))["path"]).exists()
+
+
+def _absent_optional(res: dict[str, Any], data_dir: Path) -> bool:
+    """An `optional` resource whose file does not exist: nothing to validate."""
+    return bool(res.get("optional")) and not (data_dir / res["path"]).exists()
 
 
 def _rel(path: Path) -> str:
