@@ -61,11 +61,11 @@ def source(src, r):
                    notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "")
 
 
-def curated(src, name, keys, value_column="value", overrides=None):
+def curated(src, name, keys, value_column="value", overrides=None, require_value=False):
     """Rows of one lead file with parsed values, normalised verification and a source_id."""
     out = []
     for i, r in enumerate(read_leads(name)):
-        if r["verification"] == "unverified_recall":
+        if r["verification"] == "unverified_recall" or (require_value and not r[value_column].strip()):
             continue
         printed = r[value_column]
         value, high, qualifier = parse((overrides or {}).get(i, printed))
@@ -83,7 +83,7 @@ DEFENSE_UNITS = [("pound", "lb"), ("lbs", "lb"), ("kg", "kg"), ("metric tons", "
 
 def build(src: Sources) -> int:
     """Write the four context files; return their total row count."""
-    shares = curated(src, "stage_shares.csv", ["stage", "year", "scope"], "share_pct")
+    shares = curated(src, "stage_shares.csv", ["stage", "year", "scope"], "share_pct", require_value=True)
     for row in shares:
         row["projection"] = "true" if row["year"].isdigit() and int(row["year"]) > 2025 else "false"
         row["year"] = row["year"] if row["year"].isdigit() else ""

@@ -1,0 +1,81 @@
+"""The sources-and-caveats page (outputs/sources.html): every source, the datasets and sections using it,
+and each dataset's description, units and caveats, all generated from data/datapackage.json and sources.csv."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from . import data, paths
+
+TEMPLATE = "sources.html.j2"
+
+
+def dataset_sources(data_dir: Path | None = None) -> dict[str, set[str]]:
+    """source_id -> names of the datasets with at least one row citing it."""
+    folder = data_dir or paths.DATA_DIR
+    used: dict[str, set[str]] = {}
+    for res in data.read_descriptor(folder / "datapackage.json")["resources"]:
+        path = folder / res["path"]
+        if res["name"] == "sources" or not path.exists():
+            continue
+        with open(path, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                if row.get("source_id"):
+                    used.setdefault(row["source_id"], set()).add(res["name"])
+    return used
+
+
+def dataset_sections(notebooks: list[Path]) -> dict[str, list[str]]:
+    """Dataset name -> notebooks (stems) that declare its file among their inputs."""
+    import nbformat
+
+    out: dict[str, list[str]] = {}
+    for nb_path in notebooks:
+        inputs = nbformat.read(nb_path, as_version=4).metadata.get("rare_earths", {}).get("inputs", [])
+        for item in inputs:
+            out.setdefault(Path(item).stem, []).append(nb_path.stem)
+    return out
+
+
+def entries(notebooks: list[Path], data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """One entry per source: its row of sources.csv, the datasets citing it, the sections reading those."""
+    folder = data_dir or paths.DATA_DIR
+    by_source, by_dataset = dataset_sources(folder), dataset_sections(notebooks)
+    with open(folder / "sources.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        datasets = sorted(by_source.get(row["source_id"], set()) | ({"claims"} if row["kind"] == "analysed_article" else set()))
+        sections = sorted({s for d in datasets for s in by_dataset.get(d, [])})
+        out.append({**row, "datasets": datasets, "sections": sections})
+    return out
+
+
+def datasets(data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Each dataset's title, description (its caveats), file, allowed units and field notes."""
+    folder = data_dir or paths.DATA_DIR
+    out = []
+    for res in data.read_descriptor(folder / "datapackage.json")["resources"]:
+        fields = [{"name": f["name"], "type": f.get("type", "string"), "description": f.get("description", "")} for f in res["schema"]["fields"]]
+        units = res.get("unitsBy", {}).get("units", {})
+        out.append({"name": res["name"], "title": res.get("title", res["name"]), "description": res.get("description", ""), "path": res["path"],
+                    "optional": bool(res.get("optional")), "units": units, "fields": fields})
+    return out
+
+
+def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
+    """The sources page as HTML (every data-derived string is escaped by the template engine)."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True)
+    sources = entries(notebooks, data_dir)
+    return env.get_template(TEMPLATE).render(sources=sources, datasets=datasets(data_dir), unused=[s for s in sources if not s["datasets"]])
+
+
+def write(output_root: Path, notebooks: list[Path], data_dir: Path | None = None) -> Path:
+    """Write outputs/sources.html."""
+    from .outputs import write_text
+
+    return write_text(render(notebooks, data_dir), output_root / "sources.html")
