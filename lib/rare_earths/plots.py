@@ -153,14 +153,14 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     return fig
 
 
-def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China") -> plt.Figure:
-    """Horizontal bars of shares (largest on top), one highlighted."""
+def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{:.1f}%") -> plt.Figure:
+    """Horizontal bars (largest on top), one highlighted, each labelled with `label` (a format string)."""
     data = shares.sort_values()
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.4))
     colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
     ax.barh(data.index, data.to_numpy(), color=colors)
     for y, v in enumerate(data.to_numpy()):
-        ax.annotate(f"{v:.1f}%", (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(label.format(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.set(title=title, xlabel=xlabel, ylabel="")
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

@@ -1,0 +1,137 @@
+"""Scenario sweeps: run one notebook over a grid of parameter sets, in parallel, and compare the results.
+
+The grid is a CSV beside the notebook (`notebooks/07_outlook.scenarios.csv`): one row per scenario, a
+`scenario` name, a `description`, and one column per parameter to change (an empty cell keeps the
+notebook's default). Every scenario is checked before any kernel starts (unknown column, ill-typed
+value, duplicate name: an error naming the file, row and column). Each scenario is built into
+`outputs/sweep/<scenario>/` like a section of the collection (report, figures, tables); a comparison
+table and chart of the chosen result table go to `outputs/sweep/`.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import build, paths
+
+NOTEBOOK = "07_outlook"
+RESULT_TABLE = "07_balance"  # the table each scenario's comparison reads (tables/<name>.csv)
+FIXED_COLUMNS = ("scenario", "description")
+
+
+class SweepError(ValueError):
+    """A grid that cannot run: names the file, row and column."""
+
+
+def grid_path(notebook: Path) -> Path:
+    """The scenario grid of a notebook: notebooks/<stem>.scenarios.csv."""
+    return notebook.with_name(f"{notebook.stem}.scenarios.csv")
+
+
+def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
+    """Scenarios of a grid file, with typed parameters; SweepError on any problem, before anything runs."""
+    if not path.exists():
+        raise SweepError(f"{path}: no scenario grid (expected a CSV with columns scenario, description, <parameters>)")
+    declared = build.declared_parameters(notebook)
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        columns = reader.fieldnames or []
+        for col in FIXED_COLUMNS:
+            if col not in columns:
+                raise SweepError(f"{path.name}: missing column {col!r}")
+        unknown = [c for c in columns if c not in FIXED_COLUMNS and c not in declared]
+        if unknown:
+            raise SweepError(f"{path.name}: column(s) {unknown} are not parameters of {notebook.name} (declared: {', '.join(declared)})")
+        if build.OUTPUT_PARAMETER in columns:
+            raise SweepError(f"{path.name}: {build.OUTPUT_PARAMETER!r} is set by the sweep itself")
+        scenarios, seen = [], set()
+        for line, row in enumerate(reader, start=2):
+            name = (row["scenario"] or "").strip()
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+                raise SweepError(f"{path.name}, line {line}: scenario name {name!r} must be lower-case letters, digits, '-' or '_'")
+            if name in seen:
+                raise SweepError(f"{path.name}, line {line}: scenario {name!r} appears twice")
+            seen.add(name)
+            params = {}
+            for col in columns:
+                if col in FIXED_COLUMNS or row[col] in ("", None):
+                    continue
+                try:
+                    params[col] = build.coerce(notebook.stem, col, row[col].strip(), declared[col])
+                except build.BuildError as exc:
+                    raise SweepError(f"{path.name}, line {line}, column {col!r}: {exc}") from None
+            scenarios.append({"scenario": name, "description": row["description"], "parameters": params})
+    if not scenarios:
+        raise SweepError(f"{path.name}: no scenarios")
+    return scenarios
+
+
+def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> build.Result:
+    """Build one scenario into its own output folder (runs in a worker process)."""
+    return build.run_one(notebook, parameters, root)
+
+
+def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None) -> tuple[pd.DataFrame, list[build.Result]]:
+    """Run every scenario of the grid in parallel; write the comparison table and chart; return them and the results."""
+    notebook = build.select(build.discover(), [notebook_name])[0]
+    scenarios = read_grid(grid or grid_path(notebook), notebook)
+    root = (output_root or paths.OUTPUTS_DIR) / "sweep"
+    jobs = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
+    print(f"sweep: {len(scenarios)} scenarios of {notebook.stem} on {jobs} worker(s)", flush=True)
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_run, notebook, s["parameters"], root / s["scenario"]) for s in scenarios]
+        results = [f.result() for f in futures]
+    for s, r in zip(scenarios, results):
+        print(f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True)
+    table = comparison(scenarios, results, root, notebook.stem)
+    write_comparison(table, root)
+    return table, results
+
+
+def comparison(scenarios: list[dict[str, Any]], results: list[build.Result], root: Path, stem: str) -> pd.DataFrame:
+    """One row per scenario: what it changed, its status, and the totals of its result table."""
+    rows = []
+    for s, r in zip(scenarios, results):
+        row: dict[str, Any] = {"scenario": s["scenario"], "description": s["description"],
+                               "changed": "; ".join(f"{k}={v}" for k, v in s["parameters"].items()) or "(defaults)", "status": r.status,
+                               "report": f"{s['scenario']}/html/{stem}.html" if r.status == "ran" else ""}
+        table_path = paths.tables_dir(root / s["scenario"]) / f"{RESULT_TABLE}.csv"
+        if r.status == "ran" and table_path.exists():
+            totals = pd.read_csv(table_path).query("side == 'total'").set_index("component")["t"]
+            row.update({f"{k} (t)": v for k, v in totals.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_comparison(table: pd.DataFrame, root: Path) -> list[Path]:
+    """outputs/sweep/comparison.csv and a bar chart of each scenario's balance."""
+    from . import outputs, plots
+
+    written = [outputs.save_csv(table, root / "comparison.csv")]
+    column = next((c for c in table.columns if c.startswith("balance")), None)
+    if column is not None and table[column].notna().any():
+        plots.apply_theme()
+        data = table.set_index("scenario")[column].dropna()
+        fig = plots.share_bars(data, title="NdPr oxide balance by scenario", xlabel="supply - demand in the target year, t (positive = surplus)",
+                               source="Scenarios: notebooks/07_outlook.scenarios.csv; model and inputs: notebook 07.", highlight="baseline", label="{:+,.0f} t")
+        written += plots.save_figure(fig, "comparison", root)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry for `python -m rare_earths sweep`."""
+    table, results = run()
+    print(table.to_string(index=False), flush=True)
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Reports: offline HTML, key findings, the sources page, escaping of data text, the scenario grid."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from rare_earths import build, catalogue, index, reports, sweep
+
+MARKUP = '<script>alert("x")</script><b>bold</b>'
+
+
+def _executed_notebook() -> nbformat.NotebookNode:
+    nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("x = 1")])
+    finding = new_code_cell("display(Markdown('...'))", outputs=[new_output("display_data", data={"text/markdown": "**Key finding.** China: `69%` of mining.", "text/plain": "<Markdown>"})])
+    finding.metadata["tags"] = [reports.KEY_FINDING_TAG]
+    nb.cells.append(finding)
+    return nb
+
+
+def test_reports_load_nothing_from_the_network() -> None:
+    for reader in (True, False):
+        body, _ = reports.html_exporter(reader).from_notebook_node(_executed_notebook())
+        assert not re.findall(r'<script[^>]+src=|<link[^>]+href="https?:', body), "external script or stylesheet"
+        assert "require.js" not in body and "mathjax" not in body.lower() and "mermaid.min" not in body
+        assert ("highlight hl-ipython3" in body) is not reader  # the reader version hides code
+
+
+def test_key_finding_is_read_from_the_executed_notebook() -> None:
+    assert reports.key_finding(_executed_notebook()) == "Key finding. China: 69% of mining."
+    assert reports.key_finding(new_notebook(cells=[new_code_cell("1")])) == ""
+
+
+def test_data_text_is_escaped_on_the_sources_page(data_copy: Path) -> None:
+    sources = data_copy / "sources.csv"
+    text = sources.read_text(encoding="utf-8").splitlines()
+    header, first = text[0], text[1].split(",", 1)
+    text[1] = first[0] + "," + first[1].replace("frecine.com", f'"{MARKUP.replace(chr(34), chr(34) * 2)}"', 1)
+    sources.write_text("\n".join(text) + "\n", encoding="utf-8")
+    html = catalogue.render(build.discover(), data_copy)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_data_text_is_escaped_in_the_index_ledger() -> None:
+    ledger = pd.DataFrame([{"claim_id": "C01-01", "section": "01", "notebook": "01_exports", "quote": MARKUP, "claimed_value": 1.0,
+                            "computed_value": None, "unit": "t", "verdict": "unverifiable", "explanation": MARKUP}])
+    html = index.render([], ledger)
+    assert "<script>alert" not in html and html.count("&lt;script&gt;") == 2
+
+
+def test_sources_page_lists_every_source_with_its_datasets_and_sections() -> None:
+    entries = catalogue.entries(build.discover())
+    assert len(entries) == len(open(Path(catalogue.paths.DATA_DIR) / "sources.csv", encoding="utf-8").read().splitlines()) - 1
+    assert all(e["datasets"] and e["sections"] for e in entries), [e["source_id"] for e in entries if not e["datasets"]][:5]
+    usgs = next(e for e in entries if e["source_id"] == "usgs-mcs2026-rare-earths")
+    assert "usgs_world_production" in usgs["datasets"] and "04_refining_share" in usgs["sections"]
+
+
+@pytest.mark.parametrize(("grid", "message"), [
+    ("scenario,description,ev_sale\nbase,x,1\n", "not parameters of 07_outlook"),
+    ("scenario,description,myanmar_feed\nbase,x,maybe\n", "line 2, column 'myanmar_feed'"),
+    ("scenario,description\nbase,x\nbase,y\n", "appears twice"),
+    ("scenario,description\nBad Name,x\n", "must be lower-case"),
+    ("scenario,description,output_dir\nbase,x,/tmp\n", "set by the sweep"),
+])
+def test_a_bad_scenario_grid_is_refused_before_anything_runs(tmp_path: Path, grid: str, message: str) -> None:
+    path = tmp_path / "grid.csv"
+    path.write_text(grid, encoding="utf-8")
+    notebook = build.select(build.discover(), ["07"])[0]
+    with pytest.raises(sweep.SweepError, match=re.escape(message)):
+        sweep.read_grid(path, notebook)
+
+
+def test_the_committed_grid_is_valid() -> None:
+    notebook = build.select(build.discover(), ["07"])[0]
+    scenarios = sweep.read_grid(sweep.grid_path(notebook), notebook)
+    assert scenarios[0]["scenario"] == "baseline" and scenarios[0]["parameters"] == {}
+    assert any(s["parameters"].get("myanmar_feed") is False for s in scenarios)
