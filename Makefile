@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test lab validate clean distclean lock
+.PHONY: help venv report test lab validate clean distclean lock sweep
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ report: $(STAMP)  ## execute every notebook and export HTML, figures, tables and
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest $(ARGS)
+
+sweep: $(STAMP)  ## run notebook 07 over notebooks/07_outlook.scenarios.csv in parallel; compare in outputs/sweep/
+	$(BIN)/python -m rare_earths sweep $(ARGS)
 
 lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)

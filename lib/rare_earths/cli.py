@@ -1,4 +1,4 @@
-"""Command line: `python -m rare_earths build|validate|params|refresh`."""
+"""Command line: `python -m rare_earths build|validate|params|refresh|sweep`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--hs", default=",".join(comtrade.HS_CODES), help="HS 6-digit codes, comma separated (default: %(default)s)")
     r.add_argument("--partners", default=",".join(map(str, comtrade.PARTNERS)), help="partner codes, comma separated, 0 = World (default: %(default)s)")
     r.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default: %(default)s)")
+    w = sub.add_parser("sweep", help="run a notebook over its scenario grid (notebooks/<name>.scenarios.csv) and compare the results")
+    w.add_argument("notebook", nargs="?", default="07_outlook", help="notebook number or name (default: %(default)s)")
+    w.add_argument("--grid", type=Path, default=None, help="scenario grid CSV (default: notebooks/<name>.scenarios.csv)")
+    w.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    w.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/); scenarios go to <it>/sweep/")
     return parser
 
 
@@ -61,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if problems else 0
         if args.command == "refresh":
             return _refresh(args)
+        if args.command == "sweep":
+            from . import sweep  # pandas and matplotlib: imported only when sweeping
+
+            table, results = sweep.run(args.notebook, args.grid, args.output_dir, args.jobs)
+            print(table.to_string(index=False))
+            return 1 if any(r.status == "failed" for r in results) else 0
         if args.command == "params":
             for nb in build.select(build.discover(), args.notebooks):
                 declared = build.declared_parameters(nb)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import re
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ RESULT_TABLE = "07_balance"  # the table each scenario's comparison reads (table
 FIXED_COLUMNS = ("scenario", "description")
 
 
-class SweepError(ValueError):
+class SweepError(build.BuildError):
     """A grid that cannot run: names the file, row and column."""
 
 
@@ -124,14 +123,3 @@ def write_comparison(table: pd.DataFrame, root: Path) -> list[Path]:
                                source="Scenarios: notebooks/07_outlook.scenarios.csv; model and inputs: notebook 07.", highlight="baseline", label="{:+,.0f} t")
         written += plots.save_figure(fig, "comparison", root)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry for `python -m rare_earths sweep`."""
-    table, results = run()
-    print(table.to_string(index=False), flush=True)
-    return 1 if any(r.status == "failed" for r in results) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
