@@ -20,6 +20,7 @@ Run-dependent facts (durations, which notebooks ran or were cached, the build lo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -272,6 +273,10 @@ def _kernel_manager_class() -> type:
         def _default_ip(self) -> str:
             return os.path.join(tempfile.mkdtemp(prefix="rare-earths-kernel-"), "kernel")
 
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:  # jupyter_client interrupts before every shutdown: only noise in the build log
+                await super()._async_interrupt_kernel()
+
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
             if not restart:
@@ -295,16 +300,24 @@ def _failed_cell(executed: Path) -> str:
     return "a cell"
 
 
+@functools.lru_cache(maxsize=1)
+def _html_exporter() -> Any:
+    """One HTML exporter per worker process: compiling the lab template costs ~0.4 s, rendering with it ~0.15 s."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab")
+
+
 def export_html(executed: Path, html_dir: Path) -> list[Path]:
     """Export a reader version (no code, no prompts) and a full version of an executed notebook."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
     title = notebook_title(nb) or executed.stem
+    exporter = _html_exporter()
     written = []
     for suffix, hide in (("", True), (".full", False)):
-        exporter = HTMLExporter(template_name="lab", exclude_input=hide, exclude_input_prompt=hide, exclude_output_prompt=hide)
+        exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = hide
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
         target = html_dir / f"{executed.stem}{suffix}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
