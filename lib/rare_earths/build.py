@@ -518,13 +518,10 @@ def build(
 
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
             results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
-        for plan in todo:
-            if plan.name in results:
-                _record(output_root, plan, results[plan.name])
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
+        _write_timings(state, plans, results, timings)
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
-        _write_timings(state, plans, results, timings)
     return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
 
 
@@ -551,7 +548,7 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
 
 
 def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: int | None, fail_fast: bool, context: dict[str, Any]) -> dict[str, Result]:
-    """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded."""
+    """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -570,6 +567,7 @@ def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs:
                 failed = [up for up in plan.after if results[up].status == "failed"]
                 if failed:
                     results[plan.name] = _report(Result(plan.name, "failed", 0.0, f"{plan.path.name}: not run: it runs after {', '.join(failed)}, which failed"))
+                    _record(output_root, plan, results[plan.name])
                 else:
                     running[pool.submit(run_one, plan, output_root, context)] = plan
             if not running:
@@ -580,6 +578,7 @@ def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs:
                 if future.cancelled():
                     continue
                 result = results[plan.name] = _report(future.result())
+                _record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
                 if fail_fast and result.status == "failed" and not stop:
                     stop = True
                     for other in running:
