@@ -44,8 +44,8 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	.lock-venv/bin/python -m pip install --quiet -e . && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
 	@echo "review .lock.tmp, then replace the pins in requirements.lock and environment.yml"; rm -rf .lock-venv
 
-clean:  ## remove generated outputs
-	rm -rf outputs
+clean:  ## remove generated outputs and the build's records (.build/)
+	rm -rf outputs .build
 
 distclean: clean  ## remove outputs and the virtual environment
 	rm -rf $(VENV)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, comtrade, data
+from . import build  # data, comtrade and sweep import pandas: loaded only by the commands that need them
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,15 +18,19 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="set a notebook parameter, as papermill -p")
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     b.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
+    b.add_argument(
+        "--force", nargs="?", action="append", const="*", default=None, metavar="NOTEBOOK",
+        help="re-run even when nothing changed: all selected notebooks, or the one named (repeatable)",
+    )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
     p = sub.add_parser("params", help="list each notebook's parameters and their types")
     p.add_argument("notebooks", nargs="*")
-    r = sub.add_parser("refresh", help=f"fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: ${comtrade.KEY_ENV}, optional)")
-    r.add_argument("--start", default=comtrade.DEFAULT_START, help="first month, YYYY-MM (default: %(default)s)")
+    r = sub.add_parser("refresh", help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)")
+    r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.comtrade.DEFAULT_START)")
     r.add_argument("--end", default=None, help="last month, YYYY-MM (default: the previous month)")
-    r.add_argument("--hs", default=",".join(comtrade.HS_CODES), help="HS 6-digit codes, comma separated (default: %(default)s)")
-    r.add_argument("--partners", default=",".join(map(str, comtrade.PARTNERS)), help="partner codes, comma separated, 0 = World (default: %(default)s)")
+    r.add_argument("--hs", default=None, help="HS 6-digit codes, comma separated (default: rare_earths.comtrade.HS_CODES)")
+    r.add_argument("--partners", default=None, help="partner codes, comma separated, 0 = World (default: rare_earths.comtrade.PARTNERS)")
     r.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default: %(default)s)")
     w = sub.add_parser("sweep", help="run a notebook over its scenario grid (notebooks/<name>.scenarios.csv) and compare the results")
     w.add_argument("notebook", nargs="?", default="07_outlook", help="notebook number or name (default: %(default)s)")
@@ -38,12 +42,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _refresh(args: argparse.Namespace) -> int:
     """`refresh`: replace the UN Comtrade snapshot, or change nothing and say why."""
+    from . import comtrade, data
+
     try:
-        partners = tuple(int(p) for p in args.partners.split(","))
+        partners = tuple(int(p) for p in (args.partners or ",".join(map(str, comtrade.PARTNERS))).split(","))
     except ValueError:
         print(f"error: --partners takes numeric codes, got {args.partners!r}", file=sys.stderr)
         return 2
-    query = comtrade.Query(args.start, args.end or comtrade.default_end(), tuple(args.hs.split(",")), partners)
+    hs = tuple((args.hs or ",".join(comtrade.HS_CODES)).split(","))
+    query = comtrade.Query(args.start or comtrade.DEFAULT_START, args.end or comtrade.default_end(), hs, partners)
     try:
         result = comtrade.refresh(query, comtrade.Client.from_env(timeout=args.timeout))
     except (comtrade.RefreshError, data.DataValidationError) as exc:
@@ -59,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
+            from . import data
+
             problems = data.validate_all()
             for problem in problems:
                 print(problem, file=sys.stderr)
@@ -77,8 +86,17 @@ def main(argv: list[str] | None = None) -> int:
                 declared = build.declared_parameters(nb)
                 print(f"{nb.stem}: " + ", ".join(f"{k} ({t})" for k, t in declared.items()))
             return 0
-        results = build.build(args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast)
+        force = True if args.force and "*" in args.force else (args.force or False)
+        results = build.build(args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force)
         return 1 if any(r.status == "failed" for r in results) else 0
-    except (build.BuildError, data.DataValidationError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, _expected_errors()):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _expected_errors() -> tuple[type[Exception], ...]:
+    """Errors shown as one 'error:' line with exit status 2 (data errors only once data/ was loaded: it imports pandas)."""
+    data = sys.modules.get(f"{__package__}.data")
+    return (build.BuildError,) + ((data.DataValidationError,) if data else ())

@@ -11,10 +11,13 @@ TEMPLATE = "index.html.j2"
 
 
 def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, Any]]:
-    """One entry per notebook: title, last status, duration, and links to what it produced."""
-    import nbformat
+    """One entry per notebook: title, status of its last build, and links to what it produced (with provenance).
 
+    Nothing here depends on the run: durations are not in outputs/ (two builds of a commit give the
+    same bytes); the page shows them from `.build/timings.js` beside outputs/ when it is there.
+    """
     from .build import notebook_title, read_manifest
+    from .cache import read_notebook
 
     entries = []
     for nb_path in notebooks:
@@ -24,18 +27,25 @@ def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, 
         entries.append(
             {
                 "name": name,
-                "title": notebook_title(nbformat.read(nb_path, as_version=4)) or name,
+                "title": notebook_title(read_notebook(nb_path)) or name,
                 "status": record.get("status", "not built"),
-                "seconds": record.get("seconds"),
                 "message": record.get("message", ""),
                 "reader": next((f for f in files if f == f"html/{name}.html"), None),
                 "full": next((f for f in files if f == f"html/{name}.full.html"), None),
                 "figures": [f for f in files if f.startswith("figures/") and f.endswith(".png")],
                 "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
+                "provenance": {f: _sidecar(f) for f in files if _sidecar(f) in files},
                 "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
             }
         )
     return entries
+
+
+def _sidecar(file: str) -> str:
+    """The provenance sidecar's path of an output file (see provenance.sidecar_path)."""
+    from .provenance import sidecar_path
+
+    return sidecar_path(Path(file)).as_posix()
 
 
 def render(sections: list[dict[str, Any]], ledger: pd.DataFrame) -> str:

@@ -1,4 +1,8 @@
-"""Write outputs atomically (temporary file, then rename), so a crash never leaves half a file."""
+"""Write outputs atomically (temporary file, then rename), so a crash never leaves half a file.
+
+pandas is imported inside the functions that need it: the build driver writes its records with
+`write_text`, and a no-op build must not pay for importing pandas.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,12 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+FILE_MODE = 0o644  # mkstemp creates 0600; outputs are meant to be read (and served)
 
 
 @contextmanager
@@ -18,6 +25,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, FILE_MODE)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -28,6 +36,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 def configure_display() -> None:
     """Show tables in notebooks and reports in full: no truncated URLs or quotes, no scientific notation."""
+    import pandas as pd
+
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.float_format", "{:,.6g}".format)
@@ -49,6 +59,8 @@ def save_csv(frame: pd.DataFrame, target: Path) -> Path:
 
 def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
     """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column)."""
+    import pandas as pd
+
     from . import paths
 
     if frame.index.name is not None:

@@ -9,7 +9,10 @@ PROJECT_ROOT = Path(os.environ.get("RARE_EARTHS_ROOT") or Path(__file__).resolve
 DATA_DIR = PROJECT_ROOT / "data"
 DATAPACKAGE = DATA_DIR / "datapackage.json"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+# The build sets RARE_EARTHS_OUTPUTS for its kernels, so a notebook that reads what an earlier one
+# made (metadata `rare_earths.after`) finds it even when the build writes to --output-dir.
+OUTPUTS_DIR = Path(os.environ.get("RARE_EARTHS_OUTPUTS") or PROJECT_ROOT / "outputs")
+LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 
 
 def output_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -30,3 +33,8 @@ def tables_dir(root: Path) -> Path:
 def claims_dir(root: Path) -> Path:
     """Folder for the per-notebook claim records under an outputs root."""
     return root / "tables" / "claims"
+
+
+def state_dir(root: Path) -> Path:
+    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it, never inside it."""
+    return root.parent / ".build"

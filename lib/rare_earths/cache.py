@@ -1,0 +1,74 @@
+"""Content hashes and cache keys for the incremental build, with the standard library only.
+
+A notebook's cache key is a sha256 over everything its outputs can depend on: the notebook
+itself (outputs and execution metadata stripped), its parameters, the bytes of each data file it
+declares, the source of lib/rare_earths (code and templates), the pinned environment
+(requirements.lock), the interpreter version, and the keys of the notebooks it runs after.
+Timestamps play no part, so a fresh clone or a checkout rebuilds nothing that has not changed.
+This module imports nothing outside the standard library: a no-op build must stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+KEY_VERSION = 1  # bump when the key's recipe changes, invalidating every cached result
+VOLATILE_NOTEBOOK_METADATA = ("papermill",)  # rewritten by every execution
+VOLATILE_CELL_METADATA = ("execution", "papermill")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return sha256_bytes(Path(path).read_bytes())
+
+
+def canonical_json(value: Any) -> bytes:
+    """JSON with sorted keys and no whitespace: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    """A notebook as plain JSON (no nbformat: it is slow to import)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def notebook_fingerprint(nb: dict[str, Any]) -> str:
+    """Hash of a notebook's content without outputs, execution counts or execution timings."""
+    meta = {k: v for k, v in nb.get("metadata", {}).items() if k not in VOLATILE_NOTEBOOK_METADATA}
+    cells = []
+    for cell in nb.get("cells", []):
+        cell = {k: v for k, v in cell.items() if k not in ("outputs", "execution_count")}
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k not in VOLATILE_CELL_METADATA}
+        cells.append(cell)
+    return sha256_bytes(canonical_json({**nb, "metadata": meta, "cells": cells}))
+
+
+def tree_digest(folder: Path) -> str:
+    """Hash of every file under a folder (names and bytes), skipping bytecode caches."""
+    h = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    for path in files:
+        h.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        h.update(sha256_file(path).encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+def environment_digest(lock_file: Path) -> str:
+    """Hash of the pinned environment (requirements.lock, if present) and the interpreter version."""
+    pins = lock_file.read_bytes() if lock_file.exists() else b""
+    return sha256_bytes(pins + b"\0" + sys.version.encode("utf-8"))
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    """The key of one notebook run, from the parts it depends on (see the module docstring)."""
+    return sha256_bytes(canonical_json({"key_version": KEY_VERSION, **parts}))

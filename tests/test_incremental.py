@@ -1,0 +1,250 @@
+"""The incremental build: content-hash cache keys, dependency order, --force, byte-identical outputs, provenance, recovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_build import make_notebook
+
+from rare_earths import build, cache, cli, paths
+
+WRITE = "from pathlib import Path\nfrom rare_earths import paths\ntables = paths.tables_dir(paths.output_dir(output_dir))\ntables.mkdir(parents=True, exist_ok=True)"
+
+
+def declare(notebook: Path, inputs: list[str] | None = None, after: list[str] | None = None) -> None:
+    """Set a notebook's rare_earths metadata (the data files it reads, the notebooks it runs after)."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["rare_earths"] = {"inputs": inputs or [], "after": after or []}
+    nbformat.write(nb, notebook)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small project: 91_a reads data/a.csv, 92_b reads data/b.csv, 93_c runs after 91_a and reads its table."""
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    (root / "data" / "a.csv").write_text("x\n1\n")
+    (root / "data" / "b.csv").write_text("y\n2\n")
+    for name, source in (("91_a", "a.csv"), ("92_b", "b.csv")):
+        copy = f"text = Path(r'{root / 'data' / source}').read_text()\n(tables / '{name}.csv').write_text(text)"
+        make_notebook(root / "notebooks" / f"{name}.ipynb", WRITE + "\n\n" + copy, 'output_dir = ""\nlabel = "a label"')
+        declare(root / "notebooks" / f"{name}.ipynb", inputs=[f"data/{source}"])
+    upper = "upstream = paths.tables_dir(paths.OUTPUTS_DIR) / '91_a.csv'\n(tables / '93_c.csv').write_text(upstream.read_text().upper())"
+    make_notebook(root / "notebooks" / "93_c.ipynb", WRITE + "\n\n" + upper, 'output_dir = ""')
+    declare(root / "notebooks" / "93_c.ipynb", after=["91_a"])
+    return root
+
+
+def statuses(results: list[build.Result]) -> dict[str, str]:
+    """Notebook -> status of one build."""
+    return {r.notebook: r.status for r in results}
+
+
+def run(project: Path, out: Path, *wanted: str, **kwargs) -> dict[str, str]:
+    """Build the project's notebooks into `out`; return each notebook's status."""
+    return statuses(build.build(list(wanted), output_root=out, notebooks_dir=project / "notebooks", **kwargs))
+
+
+def test_only_the_dependents_of_an_edited_data_file_rerun(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run(project, out) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
+    assert (out / "tables" / "93_c.csv").read_text() == "X\n1\n"  # 93_c ran after 91_a and read its table
+    capsys.readouterr()
+
+    assert run(project, out) == {"91_a": "cached", "92_b": "cached", "93_c": "cached"}
+    printed = capsys.readouterr().out
+    assert "[91_a] cached" in printed and "build: 0 ran, 3 cached, 0 failed" in printed
+
+    # a fresh clone or checkout changes timestamps, not contents: nothing re-runs
+    for path in [*project.rglob("*.csv"), *project.rglob("*.ipynb")]:
+        os.utime(path, (1, 1))
+    assert run(project, out) == {"91_a": "cached", "92_b": "cached", "93_c": "cached"}
+
+    (project / "data" / "a.csv").write_text("x\n7\n")
+    assert run(project, out) == {"91_a": "ran", "92_b": "cached", "93_c": "ran"}
+    assert (out / "tables" / "91_a.csv").read_text() == "x\n7\n" and (out / "tables" / "93_c.csv").read_text() == "X\n7\n"
+
+    (project / "data" / "b.csv").write_text("y\n8\n")
+    assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
+
+
+def test_cells_parameters_lib_and_environment_changes_rerun(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run(project, out, "92")
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
+
+    nb = nbformat.read(project / "notebooks" / "92_b.ipynb", as_version=4)
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", text="stale output")]  # outputs are not content
+    nbformat.write(nb, project / "notebooks" / "92_b.ipynb")
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
+    nb.cells[-1].source += "\nprint('changed')"
+    nbformat.write(nb, project / "notebooks" / "92_b.ipynb")
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
+
+    lib = tmp_path / "lib-copy"
+    shutil.copytree(cache.PACKAGE_DIR, lib, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", lib)  # same bytes, other place: still cached
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
+    (lib / "units.py").write_text((lib / "units.py").read_text() + "\n# edited\n")
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
+
+    lock = tmp_path / "requirements.lock"
+    lock.write_bytes(paths.LOCK_FILE.read_bytes())
+    monkeypatch.setattr(paths, "LOCK_FILE", lock)
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
+    lock.write_bytes(lock.read_bytes() + b"extra==1.0\n")
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
+
+
+def test_force_reruns_all_or_the_named_notebooks(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    run(project, out)
+    assert run(project, out, force=True) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
+    assert run(project, out, force=["92"]) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", project / "notebooks")
+    timings = paths.state_dir(out) / "timings.json"
+    assert cli.main(["build", "--force", "91", "--output-dir", str(out)]) == 0
+    assert json.loads(timings.read_text())["91_a"]["last"] == "ran" and json.loads(timings.read_text())["92_b"]["last"] == "cached"
+    assert cli.main(["build", "93", "--force", "--output-dir", str(out)]) == 0  # 93 and what it runs after, all forced
+    assert {k: v["last"] for k, v in json.loads(timings.read_text()).items()} == {"91_a": "ran", "92_b": "cached", "93_c": "ran"}
+
+
+def test_a_notebook_after_a_failed_one_does_not_run(project: Path, tmp_path: Path) -> None:
+    bad = project / "notebooks" / "91_a.ipynb"
+    nb = nbformat.read(bad, as_version=4)
+    nb.cells[-1].source += "\nraise RuntimeError('broken')"
+    nbformat.write(nb, bad)
+    results = build.build(output_root=tmp_path / "out", notebooks_dir=project / "notebooks")
+    assert statuses(results) == {"91_a": "failed", "92_b": "ran", "93_c": "failed"}
+    assert results[2].message == "93_c.ipynb: not run: it runs after 91_a, which failed"
+    assert "raised RuntimeError: broken" in results[0].message
+
+
+def test_dependency_declarations_are_checked_before_any_kernel_starts(project: Path, tmp_path: Path) -> None:
+    notebooks = project / "notebooks"
+    declare(notebooks / "92_b.ipynb", inputs=["data/missing.csv"])
+    with pytest.raises(build.BuildError, match="92_b.ipynb: declared input data/missing.csv does not exist"):
+        run(project, tmp_path / "out")
+    declare(notebooks / "92_b.ipynb", inputs=["../outside.csv"])
+    with pytest.raises(build.BuildError, match="must be a path inside the project"):
+        run(project, tmp_path / "out")
+    declare(notebooks / "92_b.ipynb", after=["99"])
+    with pytest.raises(build.BuildError, match="92_b.ipynb: metadata rare_earths.after: unknown notebook '99'"):
+        run(project, tmp_path / "out")
+    declare(notebooks / "92_b.ipynb", after=["93_c"])
+    declare(notebooks / "91_a.ipynb", after=["92_b"])
+    with pytest.raises(build.BuildError, match="cycle: .*91_a -> 92_b -> 93_c -> 91_a"):
+        run(project, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_choosing_a_notebook_builds_what_it_runs_after(project: Path, tmp_path: Path) -> None:
+    assert run(project, tmp_path / "out", "93") == {"91_a": "ran", "93_c": "ran"}
+
+
+FIGURE = """import matplotlib.pyplot as plt
+from rare_earths import paths, plots
+plots.apply_theme()
+
+fig, ax = plt.subplots()
+ax.plot([2024, 2025, 2026], [3.0, 1.5, 2.5], marker="o")
+ax.set_title("a figure")
+plots.save_figure(fig, "94_figure", paths.output_dir(output_dir))"""
+
+
+def test_two_clean_builds_give_identical_bytes(project: Path, tmp_path: Path) -> None:
+    make_notebook(project / "notebooks" / "94_fig.ipynb", FIGURE, 'output_dir = ""')
+    trees = []
+    for run_dir in ("first", "second"):
+        out = tmp_path / run_dir / "outputs"
+        assert set(run(project, out).values()) == {"ran"}
+        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        assert [name for name, data in trees[-1].items() if str(out).encode() in data or b"rare-earths-kernel-" in data] == []
+    first, second = trees
+    assert {"figures/94_figure.png", "figures/94_figure.svg", "executed/94_fig.ipynb", "html/94_fig.full.html", "index.html"} <= set(first)
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
+    executed = json.loads(first["executed/94_fig.ipynb"])
+    assert all(k not in executed["metadata"]["papermill"] for k in ("start_time", "end_time", "duration", "input_path", "output_path"))
+    assert all(k not in c["metadata"].get("papermill", {}) and "execution" not in c["metadata"] for c in executed["cells"] for k in ("start_time", "duration"))
+    assert [c["id"] for c in executed["cells"] if c["id"] == "injected-parameters"] == ["injected-parameters"]
+    assert any(o.get("data", {}).get("image/png") for c in executed["cells"] for o in c.get("outputs", []))  # inline figure, deterministic too
+
+
+def test_provenance_sidecars_describe_every_figure_and_table(project: Path, tmp_path: Path) -> None:
+    make_notebook(project / "notebooks" / "94_fig.ipynb", FIGURE, 'output_dir = ""')
+    out = tmp_path / "out"
+    run(project, out, "91", "94", parameters={"label": "x"})
+    sidecar = json.loads((out / "tables" / "91_a.provenance.json").read_text())
+    assert sidecar["notebook"] == "91_a" and sidecar["parameters"] == {"label": "x"}
+    assert sidecar["inputs"] == {"data/a.csv": cache.sha256_file(project / "data" / "a.csv")}
+    assert sidecar["files"] == {"tables/91_a.csv": cache.sha256_file(out / "tables" / "91_a.csv")}
+    assert sidecar["commit"] == "unknown"  # the temporary project is not a git repository
+    assert set(sidecar["versions"]) == {"python", "pandas", "matplotlib", "seaborn", "papermill", "nbconvert"}
+    assert sidecar["cache_key"] == json.loads((out / ".manifests" / "91_a.json").read_text())["key"]
+    figure = json.loads((out / "figures" / "94_figure.provenance.json").read_text())
+    assert sorted(figure["files"]) == ["figures/94_figure.png", "figures/94_figure.svg"]
+    index = (out / "index.html").read_text()
+    assert 'href="tables/91_a.provenance.json"' in index and 'href="figures/94_figure.provenance.json"' in index
+
+
+def test_durations_live_beside_outputs_not_in_them(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(project, out, "92")
+    timings = json.loads((paths.state_dir(out) / "timings.json").read_text())
+    assert timings["92_b"]["last"] == "ran" and timings["92_b"]["seconds"] > 0
+    assert (paths.state_dir(out) / "timings.js").read_text().startswith("window.RARE_EARTHS_TIMINGS = {")
+    index = (out / "index.html").read_text()
+    assert '<script src="../.build/timings.js"></script>' in index and 'data-notebook="92_b"' in index
+    assert '<span class="status-built">built</span>' in index
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    run(project, out, "92")  # a no-op build rewrites nothing under outputs/
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {**timings["92_b"], "last": "cached"}
+
+
+def test_a_killed_build_leaves_outputs_intact_and_the_next_build_recovers(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(project, out, "92")
+    good = (out / "tables" / "92_b.csv").read_bytes()
+    # what a build killed mid-run leaves: a staging folder and a half-written temporary file
+    (out / ".staging" / "92_b" / "tables").mkdir(parents=True)
+    (out / ".staging" / "92_b" / "tables" / "92_b.csv").write_text("half")
+    (out / ".index.html.x1y2.tmp").write_text("<html")
+    assert run(project, out, "92") == {"92_b": "cached"}
+    assert not (out / ".staging").exists() and not list(out.rglob("*.tmp"))
+    assert (out / "tables" / "92_b.csv").read_bytes() == good
+    # killed after its files were promoted but before its record was written: the record is the old one, so it re-runs
+    manifest = out / ".manifests" / "92_b.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "key": "from-an-older-build"}))
+    assert run(project, out, "92") == {"92_b": "ran"}
+    # an output deleted by hand is rebuilt
+    (out / "tables" / "92_b.csv").unlink()
+    assert run(project, out, "92") == {"92_b": "ran"}
+
+
+def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])
+    plain = cache.notebook_fingerprint(json.loads(nbformat.writes(nb)))
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1")]
+    nb.cells[0].execution_count = 3
+    nb.cells[0].metadata["execution"] = {"iopub.status.idle": "2025-01-01T00:00:00Z"}
+    nb.metadata["papermill"] = {"duration": 1.5}
+    assert cache.notebook_fingerprint(json.loads(nbformat.writes(nb))) == plain
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    assert cache.notebook_fingerprint(json.loads(nbformat.writes(nb))) != plain
+
+
+def test_a_second_build_on_the_same_outputs_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with build._locked(paths.state_dir(out)):
+        with pytest.raises(build.BuildError, match="another build is writing"):
+            with build._locked(paths.state_dir(out)):
+                pass
