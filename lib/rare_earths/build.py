@@ -302,10 +302,13 @@ def _failed_cell(executed: Path) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _html_exporter() -> Any:
-    """One HTML exporter per worker process: compiling the lab template costs ~0.4 s, rendering with it ~0.15 s."""
-    from nbconvert import HTMLExporter
+    """One HTML exporter per worker process: compiling the template costs ~0.4 s, rendering with it ~0.15 s.
 
-    return HTMLExporter(template_name="lab")
+    The template is the project's offline variant of JupyterLab's (reports.TEMPLATE): no CDN scripts.
+    """
+    from . import reports
+
+    return reports.html_exporter(reader=False)
 
 
 def export_html(executed: Path, html_dir: Path) -> list[Path]:
@@ -639,8 +642,8 @@ def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
     parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR)}
     for nb in notebooks:
         parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
-    for path in (paths.DATA_DIR / "claims.csv", paths.DATAPACKAGE):
-        parts[path.name] = cache.sha256_file(path) if path.exists() else None
+    for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
+        parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
     return cache.sha256_bytes(cache.canonical_json(parts))
 
 
@@ -657,9 +660,20 @@ def _finish_if_changed(output_root: Path, notebooks: list[Path], built: list[str
     write_text(json.dumps({"key": digest}, indent=1) + "\n", marker)
 
 
+def refresh_index(output_root: Path | None = None) -> None:
+    """Rewrite the index, ledger and sources pages of an existing build if anything they show changed (e.g. after a sweep)."""
+    output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
+    if not (output_root / "index.html").exists():
+        return
+    notebooks = discover()
+    built = [nb.stem for nb in notebooks if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
+    with _locked(paths.state_dir(output_root)):
+        _finish_if_changed(output_root, notebooks, built)
+
+
 def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
-    """Collect the claims ledger, check each built section checked all its claims, write the index."""
-    from . import claims, index, provenance
+    """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
+    from . import catalogue, claims, index, provenance
     from .outputs import save_csv, write_text
 
     ledger = claims.collect(output_root)
@@ -676,4 +690,5 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     missing = claims.unchecked(ledger, sections)
     if missing:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
+    catalogue.write(output_root, notebooks)
     index.write(output_root, notebooks, ledger)

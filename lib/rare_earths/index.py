@@ -18,17 +18,20 @@ def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, 
     """
     from .build import notebook_title, read_manifest
     from .cache import read_notebook
+    from .reports import key_finding
 
     entries = []
     for nb_path in notebooks:
         name = nb_path.stem
         record = read_manifest(output_root, name)
         files = record.get("files", [])
+        executed = output_root / "executed" / f"{name}.ipynb"
         entries.append(
             {
                 "name": name,
                 "title": notebook_title(read_notebook(nb_path)) or name,
                 "status": record.get("status", "not built"),
+                "finding": key_finding(read_notebook(executed)) if f"executed/{name}.ipynb" in files and executed.exists() else "",
                 "message": record.get("message", ""),
                 "reader": next((f for f in files if f == f"html/{name}.html"), None),
                 "full": next((f for f in files if f == f"html/{name}.full.html"), None),
@@ -48,7 +51,20 @@ def _sidecar(file: str) -> str:
     return sidecar_path(Path(file)).as_posix()
 
 
-def render(sections: list[dict[str, Any]], ledger: pd.DataFrame) -> str:
+def sweep_entry(output_root: Path) -> dict[str, Any] | None:
+    """The scenario sweep's comparison (outputs/sweep/), when a sweep has been run."""
+    import csv
+
+    table = output_root / "sweep" / "comparison.csv"
+    if not table.exists():
+        return None
+    with open(table, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    chart = output_root / "sweep" / "figures" / "comparison.png"
+    return {"table": "sweep/comparison.csv", "chart": "sweep/figures/comparison.png" if chart.exists() else None, "rows": rows}
+
+
+def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str, Any] | None = None) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
 
@@ -62,7 +78,7 @@ def render(sections: list[dict[str, Any]], ledger: pd.DataFrame) -> str:
     env.filters["num"] = format_number
     counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
-    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts)
+    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts, sweep=sweep)
 
 
 def format_number(value: float | None) -> str:
@@ -76,5 +92,5 @@ def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame) -> Pat
     """Write outputs/index.html."""
     from .outputs import write_text
 
-    return write_text(render(section_entries(output_root, notebooks), ledger), output_root / "index.html")
+    return write_text(render(section_entries(output_root, notebooks), ledger, sweep_entry(output_root)), output_root / "index.html")
 

@@ -21,8 +21,8 @@ def html_exporter(reader: bool) -> Any:
 
 def key_finding(nb: Any) -> str:
     """The text the cell tagged 'key-finding' displayed when the notebook ran ('' if none), as plain text."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and KEY_FINDING_TAG in cell.metadata.get("tags", []):
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and KEY_FINDING_TAG in cell.get("metadata", {}).get("tags", []):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 text = data.get("text/markdown") or data.get("text/plain") or output.get("text", "")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,19 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
     return scenarios
 
 
+def scenario_root(root: Path, scenario: str) -> Path:
+    """Where one scenario's report, figures and tables go (its build records sit beside, in .build/)."""
+    return root / scenario / "report"
+
+
 def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> build.Result:
-    """Build one scenario into its own output folder (runs in a worker process)."""
-    return build.run_one(notebook, parameters, root)
+    """Build one scenario into its own outputs folder, with the build's caching, provenance and atomic promotion.
+
+    Each scenario is a whole `build.build` of one notebook: its kernel runs in a process of its own,
+    so threads are enough to run scenarios side by side.
+    """
+    results = build.build([notebook.stem], parameters, root, jobs=1, notebooks_dir=notebook.parent)
+    return results[0]
 
 
 def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None) -> tuple[pd.DataFrame, list[build.Result]]:
@@ -85,13 +95,14 @@ def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Pa
     root = (output_root or paths.OUTPUTS_DIR) / "sweep"
     jobs = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
     print(f"sweep: {len(scenarios)} scenarios of {notebook.stem} on {jobs} worker(s)", flush=True)
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_run, notebook, s["parameters"], root / s["scenario"]) for s in scenarios]
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(_run, notebook, s["parameters"], scenario_root(root, s["scenario"])) for s in scenarios]
         results = [f.result() for f in futures]
     for s, r in zip(scenarios, results):
         print(f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True)
     table = comparison(scenarios, results, root, notebook.stem)
     write_comparison(table, root)
+    build.refresh_index(output_root)  # the collection's index links the comparison
     return table, results
 
 
@@ -101,9 +112,9 @@ def comparison(scenarios: list[dict[str, Any]], results: list[build.Result], roo
     for s, r in zip(scenarios, results):
         row: dict[str, Any] = {"scenario": s["scenario"], "description": s["description"],
                                "changed": "; ".join(f"{k}={v}" for k, v in s["parameters"].items()) or "(defaults)", "status": r.status,
-                               "report": f"{s['scenario']}/html/{stem}.html" if r.status == "ran" else ""}
-        table_path = paths.tables_dir(root / s["scenario"]) / f"{RESULT_TABLE}.csv"
-        if r.status == "ran" and table_path.exists():
+                               "report": f"{s['scenario']}/report/html/{stem}.html" if r.status != "failed" else ""}
+        table_path = paths.tables_dir(scenario_root(root, s["scenario"])) / f"{RESULT_TABLE}.csv"
+        if r.status != "failed" and table_path.exists():
             totals = pd.read_csv(table_path).query("side == 'total'").set_index("component")["t"]
             row.update({f"{k} (t)": v for k, v in totals.items()})
         rows.append(row)
