@@ -41,14 +41,33 @@ def source_note(fig: plt.Figure, text: str) -> None:
 
 
 def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
-    """Save a figure as outputs/figures/<name>.png and .svg, without run-dependent metadata."""
+    """Save a figure as outputs/figures/<name>.png and .svg, without run-dependent metadata.
+
+    In a notebook the saved PNG is also what the notebook shows: the figure is displayed from those
+    bytes and closed, so it is not drawn a third time by the inline backend (about 0.3 s per chart).
+    """
     targets = []
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = paths.figures_dir(output_root) / f"{name}.{ext}"
         with outputs.atomic_path(target) as tmp:
             fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
         targets.append(target)
+    _show_instead_of_redrawing(fig, targets[0])
     return targets
+
+
+def _show_instead_of_redrawing(fig: plt.Figure, png: Path) -> None:
+    """In an IPython kernel, display the saved PNG and close the figure; elsewhere do nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    from IPython.display import Image, display
+
+    display(Image(data=png.read_bytes(), format="png"))
+    plt.close(fig)
 
 
 def with_gap_segments(tidy: pd.DataFrame) -> pd.DataFrame:
