@@ -83,3 +83,18 @@ def test_a_notebook_runs_with_the_plain_papermill_command(tmp_path: Path) -> Non
     subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True)
     months = [r["month"] for r in csv.DictReader(open(out / "tables" / "01_exports_monthly_volume.csv"))]
     assert months == ["2025-06", "2025-07", "2025-08", "2025-09"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_runs_top_to_bottom_as_in_jupyterlab(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Run All' in JupyterLab: the default python3 kernel, the notebook's own folder as working directory, defaults only.
+
+    RARE_EARTHS_OUTPUTS points the default output folder at a temporary one, so the test leaves outputs/ alone.
+    """
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("RARE_EARTHS_OUTPUTS", str(tmp_path))
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
+    assert any((tmp_path / "tables").glob(f"{path.stem[:2]}_*.csv")), "nothing written to the outputs folder"
