@@ -198,3 +198,22 @@ def test_curation_regenerates_the_data_byte_for_byte(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(tmp_path / "research" / "curate.py")], check=True, capture_output=True)
     for f in sorted(paths.DATA_DIR.glob("*.csv")):
         assert (tmp_path / "data" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_lib_helpers_behind_the_notebook_tables() -> None:
+    q = _quotes([("2025-04-01", "Dy", "oxide", "europe", 250, 310, "USD/kg"), ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg")])
+    table = prices.changes_table({"Dy oxide": prices.change(q, "Dy", "europe", "2025-04-01", "2025-05-06")})
+    assert table.loc["Dy oxide", "new_mid"] == 850 and table.loc["Dy oxide", "pct_high"] == pytest.approx(300.0)
+    with pytest.raises(prices.QuoteError, match="no China domestic Dy oxide"):
+        prices.premiums(prices.in_usd_per_kg(q, RATES), "Dy")
+    both = outlook.with_and_without_myanmar(_scenario())
+    assert both.loc["China, imported ore"].tolist() == [20000, 10000]
+    assert both.loc["balance (supply - demand)", "without Myanmar feed"] == pytest.approx(both.loc["balance (supply - demand)", "with Myanmar feed"] - 10000)
+    assert shares.hhi_lower_bound(70.0) == 4900.0
+
+
+def test_sections_without_recovered_text_check_nothing_but_would_mark_claims_unverifiable(tmp_path: Path) -> None:
+    assert claims.check_unrecovered("05", "05_defense_demand", "text not recovered") == []
+    records = claims.check_unrecovered("03", "03_prices", "text not recovered")
+    assert {r.claim_id for r in records} == set(claims.for_section("03")["claim_id"])
+    assert all(r.verdict == "unverifiable" and "text not recovered" in r.explanation for r in records)

@@ -85,6 +85,12 @@ def balance(s: Scenario) -> pd.DataFrame:
     return pd.concat([table, total], ignore_index=True)
 
 
+def with_and_without_myanmar(s: Scenario) -> pd.DataFrame:
+    """The balance table (t by component) with Myanmar feed and without it, side by side."""
+    return pd.DataFrame({label: balance(with_input(s, "myanmar_feed", feed)).set_index("component")["t"]
+                         for label, feed in (("with Myanmar feed", True), ("without Myanmar feed", False))})
+
+
 def net(s: Scenario) -> float:
     """Supply minus demand in the target year (t NdPr oxide)."""
     return float(supply(s).sum() - demand(s).sum())

@@ -139,17 +139,26 @@ def in_usd_per_kg(quotes: pd.DataFrame, rates: pd.DataFrame, rate: float = 0.0) 
     return out
 
 
+def changes_table(changes: dict[str, PriceChange]) -> pd.DataFrame:
+    """Several price changes as a table, one row per label."""
+    return pd.DataFrame([c.__dict__ for c in changes.values()], index=list(changes))
+
+
+def _nearest_china(usd: pd.DataFrame, element: str, product: str, date: pd.Timestamp) -> tuple[pd.Series, int]:
+    """The China domestic quote of an element and product nearest a date, and the days between them."""
+    china = usd[(usd["element"] == element) & (usd["market"] == "china_domestic") & (usd["product"] == product)]
+    if china.empty:
+        raise QuoteError(f"no China domestic {element} {product} quote to compare with")
+    gaps = (china["date"] - date).abs()
+    return china.loc[gaps.idxmin()], int(gaps.min().days)
+
+
 def premiums(usd: pd.DataFrame, element: str, product: str = "oxide", max_days: int = 14) -> pd.DataFrame:
     """Each European quote of an element over the China domestic quote nearest in date (same product)."""
     europe = usd[(usd["element"] == element) & (usd["market"] == "europe") & (usd["product"].isin([product, "unspecified"]))]
-    china = usd[(usd["element"] == element) & (usd["market"] == "china_domestic") & (usd["product"] == product)]
     rows = []
     for _, eu in europe.iterrows():
-        if china.empty:
-            break
-        gaps = (china["date"] - eu["date"]).abs()
-        cn = china.loc[gaps.idxmin()]
-        days = int(gaps.min().days)
+        cn, days = _nearest_china(usd, element, product, eu["date"])
         rows.append({
             "element": element, "europe_date": eu["date"].date(), "europe_product": eu["product"],
             "europe_usd_kg": eu["mid_usd_kg"], "china_date": cn["date"].date(), "china_usd_kg": cn["mid_usd_kg"],
@@ -168,11 +177,7 @@ def annual_history(usgs_prices: pd.DataFrame, products: list[str], edition: str 
 def against_china(usd: pd.DataFrame, element: str, market: str, date: str, china_product: str = "oxide") -> pd.DataFrame:
     """One quote of a market (e.g. the US floor) next to the China domestic quote nearest its date."""
     quote = one(usd, element, market, date)
-    china = usd[(usd["element"] == element) & (usd["market"] == "china_domestic") & (usd["product"] == china_product)]
-    if china.empty:
-        raise QuoteError(f"no China domestic {element} {china_product} quote to compare with")
-    gaps = (china["date"] - quote["date"]).abs()
-    cn = china.loc[gaps.idxmin()]
+    cn, _ = _nearest_china(usd, element, china_product, quote["date"])
     return pd.DataFrame([{
         "element": element, "market": MARKET_LABELS[market], "date": quote["date"].date(), "usd_kg": quote["mid_usd_kg"],
         "china_date": cn["date"].date(), "china_cny_t": f"{cn['low']:,.0f}-{cn['high']:,.0f}", "cny_per_usd": cn["cny_per_usd"],

@@ -94,8 +94,8 @@ def stage_range(stages: pd.DataFrame) -> pd.DataFrame:
     return global_statements(stages).groupby("stage")["value"].agg(low="min", high="max", statements="count")
 
 
-def hhi_of_two(share_pct: float) -> float:
-    """Lower bound of the HHI when one producer holds share_pct and the rest is spread thin: share^2."""
+def hhi_lower_bound(share_pct: float) -> float:
+    """Lowest possible HHI when one producer holds share_pct % (the rest spread over many small producers): share squared."""
     return share_pct**2
 
 
