@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from rare_earths import build, cli, paths
+from rare_earths.build import execute
 
 
 def make_notebook(path: Path, body: str, params: str) -> None:
@@ -101,10 +102,10 @@ def test_cli_exit_status_is_non_zero_when_a_notebook_fails(small_collection: Pat
 def test_kernels_are_this_interpreter_over_private_ipc_sockets() -> None:
     import sys
 
-    manager = build._kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    manager = execute.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
     assert manager.kernel_spec.argv[0] == sys.executable
     assert manager.transport == "ipc"
-    other = build._kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    other = execute.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
     assert Path(manager.ip).parent != Path(other.ip).parent  # no shared socket folder between parallel kernels
     for m in (manager, other):
         Path(m.ip).parent.rmdir()

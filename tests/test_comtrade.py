@@ -24,7 +24,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from rare_earths import cli, comtrade, data, paths
+from rare_earths import cli, data, paths, snapshot
+from rare_earths.clients import comtrade
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 OK = (FIXTURES / "ok_2025-01_2025-03.json").read_bytes()
@@ -158,7 +159,7 @@ def test_refresh_writes_a_validated_snapshot_with_metadata_and_a_source_row(api:
     sources_after = (data_copy / "sources.csv").read_bytes()
     assert sources_after.startswith(sources_before) and sources_after.count(b"\n") == sources_before.count(b"\n") + 1
     assert data.validate_all(data_copy) == []
-    snap = comtrade.load_snapshot(data_copy)
+    snap = snapshot.load_snapshot(data_copy)
     f = snap.frame
     magnets_feb = f[(f["hs_code"] == "850511") & (f["partner_code"] == 0) & (f["month"] == "2025-02")].set_index("measure")
     record = next(r for r in json.loads(OK)["data"] if (r["cmdCode"], r["partnerCode"], r["period"]) == ("850511", 0, "202502"))
@@ -284,7 +285,7 @@ def test_429_is_retried_after_the_time_the_api_asks(api: Replay, data_copy: Path
     c, slept = client(api)
     result = comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
     assert slept == [7.0] and len(api.requests) == 2 and result.metadata["requests"][0]["attempts"] == 2
-    assert comtrade.load_snapshot(data_copy) is not None
+    assert snapshot.load_snapshot(data_copy) is not None
 
 
 def test_without_retry_after_the_backoff_doubles(api: Replay, data_copy: Path) -> None:
@@ -377,7 +378,7 @@ def test_command_refreshes_from_the_api(monkeypatch: pytest.MonkeyPatch, api: Re
 def test_no_snapshot_means_none_and_a_valid_package(data_copy: Path) -> None:
     for p in (data_copy / "comtrade").glob("china_exports_comtrade*"):
         p.unlink()
-    assert comtrade.load_snapshot(data_copy) is None
+    assert snapshot.load_snapshot(data_copy) is None
     assert not data.is_present(comtrade.DATASET, data_copy)
     assert data.validate_all(data_copy) == []
     with pytest.raises(data.DataValidationError, match="optional dataset not present"):
@@ -398,7 +399,7 @@ def test_snapshot_that_disagrees_with_its_metadata_is_refused(api: Replay, data_
     path = data_copy / "comtrade" / "china_exports_comtrade.csv"
     path.write_bytes(path.read_bytes()[:-30])
     with pytest.raises(data.DataValidationError, match="sha256"):
-        comtrade.load_snapshot(data_copy)
+        snapshot.load_snapshot(data_copy)
 
 
 # ---------------------------------------------------------------- notebook 01 with comtrade=True

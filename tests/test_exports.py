@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from rare_earths import data, exports
+from rare_earths import data
+from rare_earths.sections import exports
 
 
 def frame(rows: list[tuple[str, str, float]], series: str = "rare_earths") -> pd.DataFrame:

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from test_build import make_notebook
 
-from rare_earths import build, cache, cli, paths
+from rare_earths import build, cli, paths
+from rare_earths.build import cache, store
 
 WRITE = "from pathlib import Path\nfrom rare_earths import paths\ntables = paths.tables_dir(paths.output_dir(output_dir))\ntables.mkdir(parents=True, exist_ok=True)"
 
@@ -244,7 +245,7 @@ def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
 
 def test_a_second_build_on_the_same_outputs_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with build._locked(paths.state_dir(out)):
+    with store.locked(paths.state_dir(out)):
         with pytest.raises(build.BuildError, match="another build is writing"):
-            with build._locked(paths.state_dir(out)):
+            with store.locked(paths.state_dir(out)):
                 pass

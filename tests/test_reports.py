@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from rare_earths import build, catalogue, index, reports, sweep
+from rare_earths import build
+from rare_earths.build import sweep
+from rare_earths.site import index, reports
+from rare_earths.site import sources_page as catalogue
 
 MARKUP = '<script>alert("x")</script><b>bold</b>'
 

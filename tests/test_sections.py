@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rare_earths import claims, data, defense, outlook, paths, policy, prices, shares, units
+from rare_earths import claims, data, paths, units
+from rare_earths.sections import defense, outlook, policy, prices, shares
 
 
 def _quotes(rows: list[tuple]) -> pd.DataFrame:

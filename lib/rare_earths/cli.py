@@ -27,10 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list each notebook's parameters and their types")
     p.add_argument("notebooks", nargs="*")
     r = sub.add_parser("refresh", help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)")
-    r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.comtrade.DEFAULT_START)")
+    r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.clients.comtrade.DEFAULT_START)")
     r.add_argument("--end", default=None, help="last month, YYYY-MM (default: the previous month)")
-    r.add_argument("--hs", default=None, help="HS 6-digit codes, comma separated (default: rare_earths.comtrade.HS_CODES)")
-    r.add_argument("--partners", default=None, help="partner codes, comma separated, 0 = World (default: rare_earths.comtrade.PARTNERS)")
+    r.add_argument("--hs", default=None, help="HS 6-digit codes, comma separated (default: rare_earths.clients.comtrade.HS_CODES)")
+    r.add_argument("--partners", default=None, help="partner codes, comma separated, 0 = World (default: rare_earths.clients.comtrade.PARTNERS)")
     r.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default: %(default)s)")
     w = sub.add_parser("sweep", help="run a notebook over its scenario grid (notebooks/<name>.scenarios.csv) and compare the results")
     w.add_argument("notebook", nargs="?", default="07_outlook", help="notebook number or name (default: %(default)s)")
@@ -42,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _refresh(args: argparse.Namespace) -> int:
     """`refresh`: replace the UN Comtrade snapshot, or change nothing and say why."""
-    from . import comtrade, data
+    from . import data
+    from .clients import comtrade
 
     try:
         partners = tuple(int(p) for p in (args.partners or ",".join(map(str, comtrade.PARTNERS))).split(","))
@@ -57,7 +58,7 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"refresh failed: {exc}\nNothing in data/ was changed.", file=sys.stderr)
         return 1
     months = result.metadata["months_with_data"]
-    print(f"wrote {data._rel(result.path)}: {result.rows} rows from {result.records} API records, {months[0]} to {months[-1]}")
+    print(f"wrote {data.rel_path(result.path)}: {result.rows} rows from {result.records} API records, {months[0]} to {months[-1]}")
     return 0
 
 
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "refresh":
             return _refresh(args)
         if args.command == "sweep":
-            from . import sweep  # pandas and matplotlib: imported only when sweeping
+            from .build import sweep  # pandas and matplotlib: imported only when sweeping
 
             table, results = sweep.run(args.notebook, args.grid, args.output_dir, args.jobs)
             print(table.to_string(index=False))

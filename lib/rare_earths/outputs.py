@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FILE_MODE = 0o644  # mkstemp creates 0600; outputs are meant to be read (and served)
+PROVENANCE_SUFFIX = ".provenance.json"  # beside every figure and table: see build/provenance.py
 
 
 @contextmanager
@@ -67,3 +68,8 @@ def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
         frame = frame.reset_index()
     frame = frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
     return save_csv(frame, paths.tables_dir(output_root) / f"{name}.csv")
+
+
+def sidecar_path(path: Path) -> Path:
+    """The provenance file of an output: same folder, same stem, `.provenance.json` (written by the build)."""
+    return path.with_name(path.stem + PROVENANCE_SUFFIX)

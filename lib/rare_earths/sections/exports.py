@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import units
+from .. import units
 
 DATASET = "china_exports_monthly"
 SERIES_LABELS = {

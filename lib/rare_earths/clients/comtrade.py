@@ -27,6 +27,11 @@ and the HTTP `transport` injectable so that tests replay recorded responses with
 A refresh either replaces the snapshot whole or changes nothing: every response is checked (JSON,
 envelope, count, the 500-record cap, each record's fields and that it answers the query), the rows are
 validated against data/datapackage.json in a staging folder, and only then moved into place.
+
+Why one file of ~500 lines: it is one protocol end to end (HTTP with retries, the query, the checks on each
+answer, the snapshot write), read top to bottom in that order; split up, each part would need the others'
+constants and error types, and the tests patch module constants such as API_ROOT in one place. Reading the
+snapshot is not here (core: snapshot.py), nor is section 01's comparison (sections/comtrade.py).
 """
 
 from __future__ import annotations
@@ -53,12 +58,12 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from . import data, paths
+from .. import data, paths
+from ..snapshot import DATASET, KEY_ENV, SNAPSHOT_DIR, snapshot_paths
 
 API_ROOT = "https://comtradeapi.un.org"
 PUBLIC_PATH = "/public/v1/preview/C/M/HS"  # typeCode C (goods), freqCode M (monthly), clCode HS
 KEYED_PATH = "/data/v1/get/C/M/HS"
-KEY_ENV = "COMTRADE_API_KEY"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 PUBLIC_RECORD_CAP = 500  # the public preview returns at most 500 records: a full page means a cut answer
 MAX_PERIODS = 12  # periods per call
@@ -74,8 +79,6 @@ HS_CODES = {
 PARTNERS = {0: "World", 842: "USA", 392: "Japan", 410: "Rep. of Korea", 276: "Germany", 528: "Netherlands", 699: "India"}
 DEFAULT_START = "2023-01"
 
-DATASET = "china_exports_comtrade"
-SNAPSHOT_DIR = "comtrade"
 FIELDS = ["hs_code", "partner", "partner_code", "month", "measure", "value", "unit", "estimated", "source_id"]
 SOURCE_FIELDS = ["source_id", "kind", "publisher", "title", "table_or_page", "url", "date_published", "date_read", "licence", "notes"]
 QTY_UNITS = {"kg": "kg", "u": "u"}  # qtyUnitAbbr -> unit column; others fail validation, on purpose
@@ -370,22 +373,6 @@ def to_rows(records: list[dict[str, Any]], source_id: str) -> list[dict[str, Any
 # ---------------------------------------------------------------- snapshot
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The current snapshot: validated rows and the metadata written beside them."""
-
-    frame: pd.DataFrame
-    metadata: dict[str, Any]
-    path: Path
-
-
-def snapshot_paths(data_dir: Path, day: str | None = None) -> tuple[Path, Path]:
-    """CSV and JSON of the current snapshot, or of the dated copy of one day."""
-    stem = DATASET if day is None else f"{DATASET}_{day}"
-    folder = data_dir / SNAPSHOT_DIR
-    return folder / f"{stem}.csv", folder / f"{stem}.json"
-
-
 def render_csv(rows: list[dict[str, Any]]) -> bytes:
     """The snapshot CSV, as bytes (UTF-8, '\\n' line ends, numbers as the API gave them)."""
     buffer = io.StringIO()
@@ -466,22 +453,6 @@ def write_snapshot(rows: list[dict[str, Any]], metadata: dict[str, Any], source:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def load_snapshot(data_dir: Path | None = None) -> Snapshot | None:
-    """The current snapshot, validated and checked against its sha256; None if there is none."""
-    data_dir = data_dir or paths.DATA_DIR
-    csv_path, json_path = snapshot_paths(data_dir)
-    if not csv_path.exists():
-        return None
-    try:
-        metadata = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise data.DataValidationError([data.Problem(str(json_path.name), None, None, f"snapshot metadata unreadable: {exc}")]) from None
-    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
-    if digest != metadata.get("sha256"):
-        raise data.DataValidationError([data.Problem(csv_path.name, None, None, f"sha256 {digest} differs from the metadata's {metadata.get('sha256')}: run `make data` again")])
-    return Snapshot(data.load(DATASET, data_dir), metadata, csv_path)
-
-
 # ---------------------------------------------------------------- the refresh
 
 
@@ -531,63 +502,7 @@ def refresh(
         "requests": requests,
         "record_count": len(records),
         "months_with_data": sorted({r["month"] for r in rows}),
-        "client": "rare_earths.comtrade (Python standard library urllib)",
+        "client": "rare_earths.clients.comtrade (Python standard library urllib)",
     }
     path = write_snapshot(rows, metadata, source_row(source_id, day, client, query), data_dir)
     return Result(path, len(rows), len(records), metadata)
-
-
-# ---------------------------------------------------------------- section 01: beside the customs aggregates
-
-CHAPTER_28 = ("280530", "284610", "284690")  # metals and compounds: set against GACC's "rare earths" line
-MAGNETS = "850511"
-
-
-def describe(snapshot: Snapshot | None) -> str:
-    """One paragraph (Markdown) on the snapshot in use, or on its absence."""
-    if snapshot is None:
-        return (
-            f"**No UN Comtrade snapshot.** `data/{SNAPSHOT_DIR}/{DATASET}.csv` does not exist, so there is nothing to show "
-            f"beside the customs figures. Run `make data` (needs the network; the key in `{KEY_ENV}` is optional) to fetch one. "
-            "The project ships none: no real API response could be fetched where this section was written, and no "
-            "figure is made up in its place."
-        )
-    m = snapshot.metadata
-    months = m.get("months_with_data") or ["?"]
-    return (
-        f"UN Comtrade snapshot `{m['source_id']}`: retrieved {m['retrieved_at']} from the {m['endpoint']} endpoint, "
-        f"{m['record_count']} records, months {months[0]} to {months[-1]} (sha256 {m['sha256'][:12]}; details in "
-        f"`data/{SNAPSHOT_DIR}/{DATASET}.json`)."
-    )
-
-
-def beside_customs(snapshot_frame: pd.DataFrame, exports_frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
-    """Per month, in tonnes: the customs aggregates as reported and the Comtrade net weights (World)."""
-    from . import exports, units  # here, not at the top: exports is a section module
-
-    world = snapshot_frame[(snapshot_frame["partner_code"] == 0) & (snapshot_frame["measure"] == "net_weight")]
-    tonnes = {code: pd.Series([units.mass(v, "kg", "t") for v in rows["value"]], index=pd.PeriodIndex(rows["month"], freq="M"))
-              for code, rows in world.groupby("hs_code")}
-    columns = {"gacc_rare_earths_t": exports.monthly(exports_frame, "rare_earths", "volume")}
-    none = pd.Series(dtype="float64", index=pd.PeriodIndex([], freq="M"))
-    columns.update({f"comtrade_{code}_t": tonnes.get(code, none) for code in CHAPTER_28})
-    columns["gacc_magnets_t"] = exports.monthly(exports_frame, "rare_earth_magnets", "volume", "World")
-    columns[f"comtrade_{MAGNETS}_t"] = tonnes.get(MAGNETS, none)
-    table = pd.DataFrame(columns)
-    table.insert(4, "comtrade_28_sum_t", table[[f"comtrade_{c}_t" for c in CHAPTER_28]].sum(axis=1, min_count=len(CHAPTER_28)))
-    table = table.sort_index()
-    lo, hi = pd.Period(start, "M"), pd.Period(end, "M")
-    table = table[(table.index >= lo) & (table.index <= hi)].dropna(how="all")
-    table.index.name = "month"
-    return table
-
-
-def plot_series(beside: pd.DataFrame) -> dict[str, pd.Series]:
-    """The lines of the comparison chart, by label; months without a figure left out (never joined)."""
-    labels = {
-        "gacc_rare_earths_t": "GACC rare earths (as reported)",
-        "comtrade_28_sum_t": "Comtrade HS 2805.30 + 2846.10 + 2846.90",
-        "gacc_magnets_t": "GACC magnets, HS 8505.11 (as reported)",
-        f"comtrade_{MAGNETS}_t": "Comtrade magnets, HS 8505.11",
-    }
-    return {label: beside[col].dropna() for col, label in labels.items() if beside[col].notna().any()}

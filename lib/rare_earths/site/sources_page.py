@@ -7,7 +7,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from . import data, paths
+from .. import data, paths
+from ..outputs import write_text
 
 TEMPLATE = "sources.html.j2"
 
@@ -76,6 +77,4 @@ def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
 
 def write(output_root: Path, notebooks: list[Path], data_dir: Path | None = None) -> Path:
     """Write outputs/sources.html."""
-    from .outputs import write_text
-
     return write_text(render(notebooks, data_dir), output_root / "sources.html")

@@ -19,7 +19,7 @@ from typing import Any
 KEY_VERSION = 1  # bump when the key's recipe changes, invalidating every cached result
 VOLATILE_NOTEBOOK_METADATA = ("papermill",)  # rewritten by every execution
 VOLATILE_CELL_METADATA = ("execution", "papermill")
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole rare_earths package, every wing
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -35,11 +35,6 @@ def sha256_file(path: Path) -> str:
 def canonical_json(value: Any) -> bytes:
     """JSON with sorted keys and no whitespace: the same value always gives the same bytes."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def read_notebook(path: Path) -> dict[str, Any]:
-    """A notebook as plain JSON (no nbformat: it is slow to import)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def notebook_fingerprint(nb: dict[str, Any]) -> str:

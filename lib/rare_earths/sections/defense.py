@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import units
+from .. import units
 
 PLATFORMS = {
     "f35": "F-35 Lightning II",

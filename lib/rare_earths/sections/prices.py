@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import units
+from .. import units
 
 MARKET_LABELS = {
     "europe": "Europe",

@@ -19,14 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from . import build, paths
+from .. import outputs, paths, plots
+from . import engine, plan
+from .model import OUTPUT_PARAMETER, BuildError, Result
 
 NOTEBOOK = "07_outlook"
 RESULT_TABLE = "07_balance"  # the table each scenario's comparison reads (tables/<name>.csv)
 FIXED_COLUMNS = ("scenario", "description")
 
 
-class SweepError(build.BuildError):
+class SweepError(BuildError):
     """A grid that cannot run: names the file, row and column."""
 
 
@@ -39,7 +41,7 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
     """Scenarios of a grid file, with typed parameters; SweepError on any problem, before anything runs."""
     if not path.exists():
         raise SweepError(f"{path}: no scenario grid (expected a CSV with columns scenario, description, <parameters>)")
-    declared = build.declared_parameters(notebook)
+    declared = plan.declared_parameters(notebook)
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         columns = reader.fieldnames or []
@@ -49,8 +51,8 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
         unknown = [c for c in columns if c not in FIXED_COLUMNS and c not in declared]
         if unknown:
             raise SweepError(f"{path.name}: column(s) {unknown} are not parameters of {notebook.name} (declared: {', '.join(declared)})")
-        if build.OUTPUT_PARAMETER in columns:
-            raise SweepError(f"{path.name}: {build.OUTPUT_PARAMETER!r} is set by the sweep itself")
+        if OUTPUT_PARAMETER in columns:
+            raise SweepError(f"{path.name}: {OUTPUT_PARAMETER!r} is set by the sweep itself")
         scenarios, seen = [], set()
         for line, row in enumerate(reader, start=2):
             name = (row["scenario"] or "").strip()
@@ -64,8 +66,8 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
                 if col in FIXED_COLUMNS or row[col] in ("", None):
                     continue
                 try:
-                    params[col] = build.coerce(notebook.stem, col, row[col].strip(), declared[col])
-                except build.BuildError as exc:
+                    params[col] = plan.coerce(notebook.stem, col, row[col].strip(), declared[col])
+                except BuildError as exc:
                     raise SweepError(f"{path.name}, line {line}, column {col!r}: {exc}") from None
             scenarios.append({"scenario": name, "description": row["description"], "parameters": params})
     if not scenarios:
@@ -78,19 +80,19 @@ def scenario_root(root: Path, scenario: str) -> Path:
     return root / scenario / "report"
 
 
-def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> build.Result:
+def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> Result:
     """Build one scenario into its own outputs folder, with the build's caching, provenance and atomic promotion.
 
-    Each scenario is a whole `build.build` of one notebook: its kernel runs in a process of its own,
+    Each scenario is a whole `engine.build` of one notebook: its kernel runs in a process of its own,
     so threads are enough to run scenarios side by side.
     """
-    results = build.build([notebook.stem], parameters, root, jobs=1, notebooks_dir=notebook.parent)
+    results = engine.build([notebook.stem], parameters, root, jobs=1, notebooks_dir=notebook.parent)
     return results[0]
 
 
-def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None) -> tuple[pd.DataFrame, list[build.Result]]:
+def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None) -> tuple[pd.DataFrame, list[Result]]:
     """Run every scenario of the grid in parallel; write the comparison table and chart; return them and the results."""
-    notebook = build.select(build.discover(), [notebook_name])[0]
+    notebook = plan.select(plan.discover(), [notebook_name])[0]
     scenarios = read_grid(grid or grid_path(notebook), notebook)
     root = (output_root or paths.OUTPUTS_DIR) / "sweep"
     jobs = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
@@ -102,11 +104,11 @@ def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Pa
         print(f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True)
     table = comparison(scenarios, results, root, notebook.stem)
     write_comparison(table, root)
-    build.refresh_index(output_root)  # the collection's index links the comparison
+    engine.refresh_index(output_root)  # the collection's index links the comparison
     return table, results
 
 
-def comparison(scenarios: list[dict[str, Any]], results: list[build.Result], root: Path, stem: str) -> pd.DataFrame:
+def comparison(scenarios: list[dict[str, Any]], results: list[Result], root: Path, stem: str) -> pd.DataFrame:
     """One row per scenario: what it changed, its status, and the totals of its result table."""
     rows = []
     for s, r in zip(scenarios, results):
@@ -123,8 +125,6 @@ def comparison(scenarios: list[dict[str, Any]], results: list[build.Result], roo
 
 def write_comparison(table: pd.DataFrame, root: Path) -> list[Path]:
     """outputs/sweep/comparison.csv and a bar chart of each scenario's balance."""
-    from . import outputs, plots
-
     written = [outputs.save_csv(table, root / "comparison.csv")]
     column = next((c for c in table.columns if c.startswith("balance")), None)
     if column is not None and table[column].notna().any():

@@ -7,23 +7,25 @@ from typing import Any
 
 import pandas as pd
 
+from .. import claims
+from ..notebook import notebook_title, read_notebook
+from ..outputs import sidecar_path, write_text
+from .reports import key_finding
+
 TEMPLATE = "index.html.j2"
 
 
-def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, Any]]:
+def section_entries(output_root: Path, notebooks: list[Path], records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per notebook: title, status of its last build, and links to what it produced (with provenance).
 
     Nothing here depends on the run: durations are not in outputs/ (two builds of a commit give the
     same bytes); the page shows them from `.build/timings.js` beside outputs/ when it is there.
+    `records` are the build's manifests by notebook name: the build passes them, the site never reads its store.
     """
-    from .build import notebook_title, read_manifest
-    from .cache import read_notebook
-    from .reports import key_finding
-
     entries = []
     for nb_path in notebooks:
         name = nb_path.stem
-        record = read_manifest(output_root, name)
+        record = records.get(name, {})
         files = record.get("files", [])
         executed = output_root / "executed" / f"{name}.ipynb"
         entries.append(
@@ -45,9 +47,7 @@ def section_entries(output_root: Path, notebooks: list[Path]) -> list[dict[str, 
 
 
 def _sidecar(file: str) -> str:
-    """The provenance sidecar's path of an output file (see provenance.sidecar_path)."""
-    from .provenance import sidecar_path
-
+    """The provenance sidecar's path of an output file."""
     return sidecar_path(Path(file)).as_posix()
 
 
@@ -68,8 +68,6 @@ def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
 
-    from . import claims
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
@@ -88,9 +86,7 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
 
 
-def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame) -> Path:
+def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame, records: dict[str, dict[str, Any]]) -> Path:
     """Write outputs/index.html."""
-    from .outputs import write_text
-
-    return write_text(render(section_entries(output_root, notebooks), ledger, sweep_entry(output_root)), output_root / "index.html")
+    return write_text(render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root)), output_root / "index.html")
 

@@ -16,11 +16,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..outputs import PROVENANCE_SUFFIX, sidecar_path
 from .cache import sha256_file
 
 PACKAGES = ("pandas", "matplotlib", "seaborn", "papermill", "nbconvert")
 DESCRIBED = {"figures": (".png", ".svg"), "tables": (".csv",)}
-SUFFIX = ".provenance.json"
+SUFFIX = PROVENANCE_SUFFIX
 
 
 def git_commit(root: Path) -> str:
@@ -41,11 +42,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
-
-
-def sidecar_path(path: Path) -> Path:
-    """The provenance file of an output: same folder, same stem, `.provenance.json`."""
-    return path.with_name(path.stem + SUFFIX)
 
 
 def described_files(root: Path) -> dict[Path, list[Path]]:

@@ -1,0 +1,16 @@
+"""The build engine: plan (selection, parameters, dependencies, cache keys), execute (kernels, papermill, HTML),
+store (manifests, promotion, lock, recovery, timings), engine (the whole build), cache, provenance and sweep.
+
+The names below are the engine's public interface, used by the command line and the tests. The sweep is not
+imported here: it loads pandas and matplotlib, and a no-op build must stay fast.
+"""
+
+from .engine import build, finish, refresh_index
+from .model import KERNEL_NAME, OUTPUT_PARAMETER, BuildError, Plan, Result
+from .plan import coerce, declared_parameters, discover, resolve_parameters, select
+from .store import read_manifest
+
+__all__ = [
+    "KERNEL_NAME", "OUTPUT_PARAMETER", "BuildError", "Plan", "Result",
+    "build", "coerce", "declared_parameters", "discover", "finish", "read_manifest", "refresh_index", "resolve_parameters", "select",
+]

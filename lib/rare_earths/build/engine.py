@@ -1,0 +1,215 @@
+"""Build the collection: execute notebooks with papermill, export HTML, collect claims, write the index.
+
+The build is incremental: a notebook runs only when its cache key (see cache.py: its cells,
+parameters, declared data files, lib/ source, pinned environment, and the keys of the notebooks
+it runs after) differs from the key recorded with its current outputs, or when forced. Notebooks
+that read what others made declare it in their metadata (`rare_earths.after`) and run after them.
+
+Each notebook runs in a worker process on a kernel started from this very interpreter (the
+project environment), never from a user-registered kernelspec, with its working directory in a
+private staging folder. Its executed notebook is stripped of run-dependent metadata (times,
+durations, paths, random cell ids), so two builds of the same commit give the same bytes. Only a
+successful run is moved into outputs/ (file by file, with os.replace), and its record is written
+after that, so a build killed at any moment leaves the previous outputs and records consistent;
+the next build removes stale staging folders and re-runs what was not recorded. A failed run is
+kept under outputs/failed/<notebook>/.
+
+Run-dependent facts (durations, which notebooks ran or were cached, the build log) are kept in
+`.build/` beside outputs/, never inside it: every file under outputs/ is a function of the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..outputs import sidecar_path, write_text
+from . import cache, provenance
+from .execute import run_one
+from .plan import declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
+from .store import is_current, locked, read_json, read_manifest, record, recover, write_timings
+from .model import BuildError, Plan, Result
+
+
+def forced_notebooks(available: list[Path], force: bool | list[str]) -> list[Path]:
+    """The notebooks to re-run even when cached: all (True), none (False), or the named ones."""
+    if force is True:
+        return list(available)
+    return select(available, force) if force else []
+
+
+def build(
+    wanted: list[str] | None = None,
+    parameters: dict[str, Any] | None = None,
+    output_root: Path | None = None,
+    jobs: int | None = None,
+    fail_fast: bool = False,
+    notebooks_dir: Path | None = None,
+    force: bool | list[str] = False,
+) -> list[Result]:
+    """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index."""
+    started = time.perf_counter()
+    output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
+    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    available = discover(notebooks_dir)
+    if not available:
+        raise BuildError(f"no notebooks found in {notebooks_dir}")
+    forced = forced_notebooks(available, force)
+    chosen = select(available, wanted or []) + ([] if force is True else forced)
+    upstream = {nb: declared_dependencies(nb, available)[1] for nb in available}
+    ordered = in_order(sorted(set(chosen)), upstream)
+    typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
+    plans = make_plans(ordered, available, typed, notebooks_dir.parent)
+    state = paths.state_dir(output_root)
+    with locked(state):
+        recover(output_root)
+        timings = read_json(state / "timings.json")
+        results = _cached(plans, output_root, {p.stem for p in forced}, timings)
+        todo = [p for p in plans if p.name not in results]
+        if todo:
+            context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
+            results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
+        shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
+        write_timings(state, plans, results, timings)
+        built = sorted(r.notebook for r in results.values() if r.status != "failed")
+        _finish_if_changed(output_root, available, built)
+    return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
+
+
+def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
+    """The notebooks whose recorded outputs are current (and not forced), each reported on one line."""
+    results = {}
+    for plan in plans:
+        record = read_manifest(output_root, plan.name)
+        if plan.name in forced or not is_current(record, plan.key, output_root):
+            continue
+        timing = timings.get(plan.name, {})
+        seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
+        results[plan.name] = Result(plan.name, "cached", seconds, "", record.get("files", []))
+        print(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""), flush=True)
+    return results
+
+
+def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: int | None, fail_fast: bool, context: dict[str, Any]) -> dict[str, Result]:
+    """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    results = dict(done)
+    waiting = list(todo)  # in dependency order
+    running: dict[Any, Plan] = {}
+    stop = False
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=skip_slow_imports) as pool:
+        while waiting or running:
+            for plan in [] if stop else list(waiting):
+                if any(up not in results for up in plan.after):
+                    continue
+                waiting.remove(plan)
+                failed = [up for up in plan.after if results[up].status == "failed"]
+                if failed:
+                    results[plan.name] = _report(Result(plan.name, "failed", 0.0, f"{plan.path.name}: not run: it runs after {', '.join(failed)}, which failed"))
+                    record(output_root, plan, results[plan.name])
+                else:
+                    running[pool.submit(run_one, plan, output_root, context)] = plan
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                plan = running.pop(future)
+                if future.cancelled():
+                    continue
+                result = results[plan.name] = _report(future.result())
+                record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
+                if fail_fast and result.status == "failed" and not stop:
+                    stop = True
+                    for other in running:
+                        other.cancel()
+    return {p.name: results[p.name] for p in todo if p.name in results}
+
+
+def _report(result: Result) -> Result:
+    """Print the line that says how a notebook's run ended."""
+    word = {"ran": "ran", "failed": "FAILED"}[result.status]
+    print(f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""), flush=True)
+    return result
+
+
+def _summary(results: list[Result], planned: int, output_root: Path, seconds: float) -> list[Result]:
+    """Print the build's summary line (and each failure on stderr); return the results in notebook order."""
+    counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
+    skipped = planned - len(results)
+    print(
+        f"build: {counts['ran']} ran, {counts['cached']} cached, {counts['failed']} failed"
+        + (f", {skipped} not run (--fail-fast)" if skipped else "")
+        + f" in {seconds:.1f} s; index: {output_root / 'index.html'}",
+        flush=True,
+    )
+    for r in results:
+        if r.status == "failed":
+            kept = output_root / "failed" / r.notebook
+            print(f"FAILED {r.message}" + (f"\n  partial run kept in {kept}" if kept.exists() else ""), file=sys.stderr, flush=True)
+    return sorted(results, key=lambda r: r.notebook)
+
+
+def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
+    """Hash of everything the index page and claims ledger are made from (notebooks, records, lib, claims inventory)."""
+    parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR)}
+    for nb in notebooks:
+        parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
+    for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
+        parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
+    return cache.sha256_bytes(cache.canonical_json(parts))
+
+
+def _finish_if_changed(output_root: Path, notebooks: list[Path], built: list[str]) -> None:
+    """Rewrite the claims ledger and index only when something they are made from changed (a no-op build imports no pandas)."""
+    digest = _collection_digest(output_root, notebooks)
+    marker = output_root / ".manifests" / "index.json"
+    current = (output_root / "index.html").exists() and (paths.tables_dir(output_root) / "claims.csv").exists()
+    if current and read_json(marker).get("key") == digest:
+        return
+    finish(output_root, built, notebooks)
+    write_text(json.dumps({"key": digest}, indent=1) + "\n", marker)
+
+
+def refresh_index(output_root: Path | None = None) -> None:
+    """Rewrite the index, ledger and sources pages of an existing build if anything they show changed (e.g. after a sweep)."""
+    output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
+    if not (output_root / "index.html").exists():
+        return
+    notebooks = discover()
+    built = [nb.stem for nb in notebooks if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
+    with locked(paths.state_dir(output_root)):
+        _finish_if_changed(output_root, notebooks, built)
+
+
+def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
+    """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
+    from .. import claims
+    from ..outputs import save_csv
+    from ..site import index, sources_page
+
+    ledger = claims.collect(output_root)
+    target = save_csv(ledger, paths.tables_dir(output_root) / "claims.csv")
+    merged = sorted(paths.claims_dir(output_root).glob("*.csv"))
+    context = {
+        "collected_from": {p.relative_to(output_root).as_posix(): cache.sha256_file(p) for p in merged},
+        "commit": provenance.git_commit(paths.PROJECT_ROOT),
+        "versions": provenance.versions(),
+    }
+    record = provenance.record("(build) the notebooks' claim records, merged", [target], output_root, context)
+    write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n", sidecar_path(target))
+    sections = sorted({name[:2] for name in built})
+    missing = claims.unchecked(ledger, sections)
+    if missing:
+        raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
+    sources_page.write(output_root, notebooks)
+    index.write(output_root, notebooks, ledger, {nb.stem: read_manifest(output_root, nb.stem) for nb in notebooks})
