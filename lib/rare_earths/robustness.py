@@ -47,10 +47,21 @@ def robustness(verdicts: Sequence[str]) -> str:
     return HOLDS if len(set(deciding)) == 1 and verdicts[0] != "unverifiable" else DEPENDS
 
 
+def _shown(reading: Reading, unit: str) -> str:
+    """A reading's value as text: up/down/flat for directions, yes/no for attributions, else the number and unit."""
+    if reading.missing:
+        return "none"
+    value = float(reading.value)  # type: ignore[arg-type]
+    if unit == "direction":
+        return "up" if value > 0 else "down" if value < 0 else "flat"
+    if unit == "attribution":
+        return "yes" if value == 1 else "no"
+    return f"{value:,.4g} {unit}"
+
+
 def describe(pairs: Sequence[tuple[Reading, str]], unit: str) -> str:
-    """The readings tried, for the ledger: 'name: value unit (verdict); ...'."""
-    return "; ".join(f"{r.name}: {'none' if r.missing else format(float(r.value), ',.4g')}{'' if r.missing else ' ' + unit} ({v})"  # type: ignore[arg-type]
-                     for r, v in pairs)
+    """The readings tried, for the ledger: 'name: value (verdict); ...'."""
+    return "; ".join(f"{r.name}: {_shown(r, unit)} ({v})" for r, v in pairs)
 
 
 def range_readings(low: float, high: float, what: Callable[[float], float], label: str = "range") -> list[Reading]:
