@@ -171,6 +171,8 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
         found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
         return f"{basis}: claimed {said}, data show {found} ({computed:+.4g})."
     tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
+    if unit == "yyyymm":
+        return f"{basis}: computed {int(computed)} vs claimed {int(row['claimed_value'])} (year and month)."  # type: ignore[arg-type]
     return (
         f"{basis}: computed {computed:,.4g} {unit} vs claimed {row['claimed_value']:,.4g} {unit} "
         f"(difference {computed - row['claimed_value']:+,.3g}; tolerance ±{tol:,.3g})."  # type: ignore[operator]

@@ -56,6 +56,8 @@ def _shown(reading: Reading, unit: str) -> str:
         return "up" if value > 0 else "down" if value < 0 else "flat"
     if unit == "attribution":
         return "yes" if value == 1 else "no"
+    if unit == "yyyymm":
+        return f"{int(value)}"
     return f"{value:,.4g} {unit}"
 
 
