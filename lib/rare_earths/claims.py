@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import data, outputs, paths
-from .robustness import Reading, describe, judged, robustness
+from .robustness import Reading, describe, fmt, judged, robustness
 
 VERDICTS = ("confirmed", "contradicted", "unverifiable")
 
@@ -142,7 +142,7 @@ def _arithmetic(row: pd.Series, arithmetic: tuple[float, str] | None) -> str:
         return ""
     implied, how = arithmetic
     holds = _judge(row)(float(implied)) == "confirmed"
-    return f"{'holds' if holds else 'does not hold'}: {how} = {float(implied):,.4g} against the stated {float(row['claimed_value']):,.4g}"
+    return f"{'holds' if holds else 'does not hold'}: {how} = {fmt(float(implied))} against the stated {fmt(float(row['claimed_value']))}"
 
 
 def forecast(claim_id: str, reason: str, notebook: str, claims: pd.DataFrame | None = None) -> ClaimRecord:
@@ -164,7 +164,7 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     if row["claim_kind"] == "attribution":
         return f"{basis} ({'the sources show it' if computed == 1 else 'the sources contradict it'})."
     if row["tolerance_kind"] == "lower_bound":
-        return f"{basis}: computed {computed:,.4g} {unit} against a claimed minimum of {row['claimed_value']:,.4g} {unit}."
+        return f"{basis}: computed {fmt(computed)} {unit} against a claimed minimum of {fmt(row['claimed_value'])} {unit}."  # type: ignore[arg-type]
     if row["claim_kind"] == "direction":
         said = "up" if row["claimed_value"] > 0 else "down"
         said = "flat" if row["claimed_value"] == 0 else said
@@ -174,8 +174,8 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     if unit == "yyyymm":
         return f"{basis}: computed {int(computed)} vs claimed {int(row['claimed_value'])} (year and month)."  # type: ignore[arg-type]
     return (
-        f"{basis}: computed {computed:,.4g} {unit} vs claimed {row['claimed_value']:,.4g} {unit} "
-        f"(difference {computed - row['claimed_value']:+,.3g}; tolerance ±{tol:,.3g})."  # type: ignore[operator]
+        f"{basis}: computed {fmt(computed)} {unit} vs claimed {fmt(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
+        f"(difference {'+' if computed >= row['claimed_value'] else '-'}{fmt(abs(computed - row['claimed_value']))}; tolerance ±{fmt(tol)})."  # type: ignore[operator]
     )
 
 

@@ -47,6 +47,11 @@ def robustness(verdicts: Sequence[str]) -> str:
     return HOLDS if len(set(deciding)) == 1 and verdicts[0] != "unverifiable" else DEPENDS
 
 
+def fmt(value: float) -> str:
+    """A number for a sentence: whole numbers with thousands separators from 10,000 up, else 4 significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:,.4g}"
+
+
 def _shown(reading: Reading, unit: str) -> str:
     """A reading's value as text: up/down/flat for directions, yes/no for attributions, else the number and unit."""
     if reading.missing:
@@ -58,7 +63,7 @@ def _shown(reading: Reading, unit: str) -> str:
         return "yes" if value == 1 else "no"
     if unit == "yyyymm":
         return f"{int(value)}"
-    return f"{value:,.4g} {unit}"
+    return f"{fmt(value)} {unit}"
 
 
 def describe(pairs: Sequence[tuple[Reading, str]], unit: str) -> str:
