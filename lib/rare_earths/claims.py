@@ -179,11 +179,6 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     )
 
 
-def check_unrecovered(section: str, notebook: str, reason: str) -> list[ClaimRecord]:
-    """Records for a section whose article text could not be recovered: any inventoried claim is unverifiable, with the reason."""
-    return [check(cid, None, reason, notebook) for cid in for_section(section)["claim_id"]]
-
-
 def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Whether a claimed % change agrees with the two levels the article itself states (article vs article)."""
     claims = inventory() if claims is None else claims
