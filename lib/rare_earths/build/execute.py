@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from ..notebook import notebook_title
-from . import provenance
 from .plan import declared_parameters
 from .store import promote, quarantine
 from .model import INJECTED_CELL_ID, KERNEL_NAME, OUTPUT_PARAMETER, STRIPPED_RUN_METADATA, Plan, Result
@@ -123,6 +122,8 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
     """Execute one notebook in a staging folder, export its HTML, write provenance, and promote or quarantine the result."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from . import provenance
 
     name = plan.name
     print(f"[{name}] started", flush=True)
