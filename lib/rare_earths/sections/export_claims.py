@@ -137,6 +137,8 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
     weighed = f"Evidence, not a verdict: the implied {claim_month} unit value of {evidence['sentence']}"
     no_value = f"{value_change.basis}; {only_article}. {weighed}"
     trend, trend_readings = _trend_readings(volume, claim_month)
+    by_totals = vol_ytd.diff().where([(m - 1) in vol_ytd.index for m in vol_ytd.index])  # a month as two consecutive totals' difference
+    from_totals = change(by_totals.dropna(), prior, claim_month, "volume from consecutive January-to-month totals")
     ytd_vol = change(vol_ytd, str(pd.Period(claim_month, "M") - 12), claim_month, "GACC rare-earth export volume, January to month")
     full_year = change(vol_ytd, f"{int(claim_month[:4]) - 1}-12", f"{claim_month[:4]}-12", "GACC rare-earth export volume, full year")
     at_date = f"{claim_month[:4]}-01..{claim_month}"
@@ -159,7 +161,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
                      readings=[Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction), *uv_readings]),
         claims.check("C00-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
         claims.check("C00-05", value_claim, f"{claim_basis}; {only_article}. {weighed}", notebook),
-        claims.check("C01-01", vol_change.pct, vol_change.basis, notebook),
+        claims.check("C01-01", vol_change.pct, vol_change.basis, notebook, readings=[Reading("months derived from the January-to-month totals", from_totals.pct)]),
         claims.check("C01-02", value_prior, prior_basis, notebook),
         claims.check("C01-03", value_claim, claim_basis, notebook),
         claims.check("C01-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
