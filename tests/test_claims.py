@@ -131,3 +131,11 @@ def test_the_ledger_has_the_robustness_columns() -> None:
     frame = claims.to_frame([claims.check("C01-01", -3.375, "b", "01_exports")])
     assert list(frame.columns) == claims.LEDGER_COLUMNS
     assert {"robustness", "readings", "article_arithmetic"} <= set(frame.columns)
+
+
+def test_rounding_readings() -> None:
+    from rare_earths.robustness import nearest_in_interval, rounded_interval
+
+    assert rounded_interval(92, 0) == (91.5, 92.5)
+    assert nearest_in_interval(92.3, rounded_interval(92, 0)) == 92.3
+    assert nearest_in_interval(93.0, rounded_interval(92, 0)) == 92.5

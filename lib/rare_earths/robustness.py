@@ -71,12 +71,6 @@ def describe(pairs: Sequence[tuple[Reading, str]], unit: str) -> str:
     return "; ".join(f"{r.name}: {_shown(r, unit)} ({v})" for r, v in pairs)
 
 
-def range_readings(low: float, high: float, what: Callable[[float], float], label: str = "range") -> list[Reading]:
-    """A printed range read at its midpoint (main) and at both ends, through the function `what`."""
-    mid = (low + high) / 2
-    return [Reading(f"{label} midpoint", what(mid)), Reading(f"{label} low end", what(low)), Reading(f"{label} high end", what(high))]
-
-
 def rounded_interval(printed: float, decimals: int) -> tuple[float, float]:
     """The interval of exact values that round to `printed` at `decimals` decimal places."""
     half = 0.5 * 10 ** (-decimals)
