@@ -33,18 +33,18 @@ def source_id(src, r):
     dated = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d))
     shown = "" if dated else ("date shown on page: " + d + "; " if d else "no publication date shown on the page; ")
     return src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=d if dated else "",
-                   notes=(shown + CUSTOMS_NOTE).strip("; "))
+                   notes=(shown + CUSTOMS_NOTE).strip("; "), date_read=r.get("date_read") or "")
 
 def build(src: Sources) -> int:
     """Write data/china_exports_monthly.csv; register its sources; return the row count."""
-    ex = read_leads("customs_exports_reports.csv")
+    ex = read_leads("customs_exports_reports.csv") + read_leads("customs_value_reports.csv")
     mg = read_leads("magnet_exports_reports.csv")
     rows = []
     def add(groups, series, month, measure, unit, partner="World"):
         cands = sorted(groups, key=rank)
         best = cands[0]
         alts = sorted({(c["value"], c["publisher"]) for c in cands[1:] if float(c["value"]) != float(best["value"])})
-        note = "; ".join(f"{c[1]} reports {c[0]}" for c in alts)
+        note = "; ".join([best.get("note") or ""] * bool(best.get("note")) + [f"{c[1]} reports {c[0]}" for c in alts])
         rows.append(dict(series=series, partner=partner, month=month, measure=measure, value=best["value"], unit=unit,
             source_id=source_id(src, best), quote=best["quote"], note=note))
 
@@ -53,7 +53,7 @@ def build(src: Sources) -> int:
     for r in ex:
         if r["series"].startswith("S2") and r["publisher"].startswith("frecine"):
             continue  # the analysed article's own figures live in claims.csv, never in data
-        if r["measure"] in ("volume", "ytd_volume", "value"):
+        if r["measure"] in ("volume", "ytd_volume", "value", "unit_value"):
             if "unit not stated" in r["unit"]:
                 continue
             g[(r["series"], r["period"], r["measure"], r["unit"])].append(r)
@@ -64,8 +64,8 @@ def build(src: Sources) -> int:
             assert a.endswith("-01"), period
             month, m = b, ("volume_ytd" if measure != "value" else "value_ytd")
         else:
-            month, m = period, ("volume" if measure != "value" else "value")
-        u = {"tonnes": "t", "million USD": "USD", "million CNY": "CNY"}[unit]
+            month, m = period, (measure if measure in ("value", "unit_value") else "volume")
+        u = {"tonnes": "t", "million USD": "USD", "million CNY": "CNY", "USD per tonne": "USD/t"}[unit]
         mult = 1e6 if unit.startswith("million") else 1
         for x in grp:
             x["value"] = f"{float(x['value'])*mult:.10g}"

@@ -18,10 +18,11 @@ NEWS_LICENCE = "copyright of the publisher; figures quoted for verification"
 
 
 def host(url):
-    """Short name of a page's site, for source ids (an IP-address mirror is 'mirror')."""
+    """Short name of a page's site, for source ids (an IP address or all-digit subdomain is 'mirror')."""
     h = urlparse(url).netloc.lower()
     h = re.sub(r"^(www\.|en\.|m\.|wap\.|test\.|business\.|investors\.|international\.|news\.|script\.|forum\.|preview\.)", "", h)
-    return h.split(".")[0] if not re.match(r"\d", h) else "mirror"
+    first = h.split(".")[0]
+    return "mirror" if first.isdigit() else first
 
 
 def iso_date(text):
@@ -37,8 +38,8 @@ class Sources:
         self.by_url = {}
 
     def add(self, url, *, kind="news_report", publisher, title, table_or_page="report text (page as read)",
-            date_published="", licence=NEWS_LICENCE, notes="", source_id=None):
-        """Register the page at `url` (once) and return its source_id."""
+            date_published="", licence=NEWS_LICENCE, notes="", source_id=None, date_read=""):
+        """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ)."""
         if url in self.by_url:
             return self.by_url[url]["source_id"]
         d = iso_date(date_published)
@@ -50,7 +51,7 @@ class Sources:
                 n += 1
                 source_id = f"{base}-{n}"
         self.by_url[url] = dict(source_id=source_id, kind=kind, publisher=publisher, title=title, table_or_page=table_or_page,
-                                url=url, date_published=d, date_read=DATE_READ, licence=licence, notes=notes)
+                                url=url, date_published=d, date_read=date_read or DATE_READ, licence=licence, notes=notes)
         return source_id
 
     def rows(self):

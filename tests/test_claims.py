@@ -89,3 +89,53 @@ def test_summary_markdown_is_written_from_the_records() -> None:
     records = [claims.check("C01-01", -3.375, "b", "01_exports"), claims.check("C01-02", None, "none", "01_exports")]
     text = claims.summary_markdown(records)
     assert text == "Of 2 claims checked here: **1 confirmed** (C01-01); **1 unverifiable** (C01-02)."
+
+
+def test_lower_bound_claims_hold_at_or_above_the_claimed_figure() -> None:
+    assert claims.verdict(10, 10.22, "ratio", 0, "lower_bound") == "confirmed"
+    assert claims.verdict(10, 10.0, "ratio", 0, "lower_bound") == "confirmed"
+    assert claims.verdict(3, 2.83, "ratio", 0, "lower_bound") == "contradicted"
+
+
+def test_readings_that_flip_the_verdict_are_marked() -> None:
+    from rare_earths.robustness import Reading
+
+    # C06-03: 11.5% of world production; MCS 2025 gives 11.54%, MCS 2026 11.97%
+    record = claims.check("C06-03", 45000 / 390000 * 100, "US share, MCS 2025", "06_x",
+                          readings=[Reading("MCS 2026", 45500 / 380000 * 100)])
+    assert record.verdict == "confirmed" and record.robustness == "depends on reading"
+    assert "MCS 2026: 11.97 percent (contradicted)" in record.readings
+    steady = claims.check("C06-03", 11.54, "b", "06_x", readings=[Reading("rounded", 11.5)])
+    assert steady.robustness == "holds under every reading"
+    alone = claims.check("C06-03", 11.54, "b", "06_x")
+    assert alone.robustness == "one reading" and alone.readings == ""
+    assert claims.check("C01-02", None, "none", "01_x").robustness == "no reading decides it"
+
+
+def test_the_article_arithmetic_is_judged_apart_from_the_data() -> None:
+    # C02-10 'more than tripled': the data may say yes, the article's own 850/300 says no
+    record = claims.check("C02-10", 3.04, "Argus midpoints", "02_x", arithmetic=(850 / 300, "850 / 300"))
+    assert record.verdict == "confirmed"
+    assert record.article_arithmetic.startswith("does not hold: 850 / 300 = 2.833")
+
+
+def test_attributions_and_forecasts() -> None:
+    assert claims.attribution("C06-15", True, "DoD-MP agreement in the data", "06_x").verdict == "confirmed"
+    assert claims.attribution("C04-05", False, "MP stopped shipping to China", "04_x").verdict == "contradicted"
+    assert claims.attribution("C04-06", None, "no source", "04_x").verdict == "unverifiable"
+    record = claims.forecast("C07-01", "prices after the article are not its test", "07_x")
+    assert record.verdict == "unverifiable" and "a forecast" in record.explanation
+
+
+def test_the_ledger_has_the_robustness_columns() -> None:
+    frame = claims.to_frame([claims.check("C01-01", -3.375, "b", "01_exports")])
+    assert list(frame.columns) == claims.LEDGER_COLUMNS
+    assert {"robustness", "readings", "article_arithmetic"} <= set(frame.columns)
+
+
+def test_rounding_readings() -> None:
+    from rare_earths.robustness import nearest_in_interval, rounded_interval
+
+    assert rounded_interval(92, 0) == (91.5, 92.5)
+    assert nearest_in_interval(92.3, rounded_interval(92, 0)) == 92.3
+    assert nearest_in_interval(93.0, rounded_interval(92, 0)) == 92.5

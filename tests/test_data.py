@@ -47,7 +47,7 @@ def test_frictionless_agrees_that_the_package_is_valid() -> None:
 def test_load_returns_typed_columns() -> None:
     frame = data.load("china_exports_monthly")
     assert frame["value"].dtype == "float64"
-    assert set(frame["unit"]) <= {"t", "USD", "CNY"}
+    assert set(frame["unit"]) <= {"t", "USD", "CNY", "USD/t"}
     aug = frame[(frame["series"] == "rare_earths") & (frame["month"] == "2025-08") & (frame["measure"] == "volume")]
     assert aug["value"].tolist() == [5792.0]
 
@@ -58,17 +58,24 @@ def _error(data_dir: Path, name: str = "china_exports_monthly") -> str:
     return str(info.value)
 
 
+def _next_line(path: Path) -> int:
+    """The line number a row appended to `path` will have."""
+    return len(path.read_text(encoding="utf-8").splitlines()) + 1
+
+
 def test_malformed_csv_names_file_and_line(data_copy: Path) -> None:
+    line = _next_line(data_copy / EXPORTS)
     with open(data_copy / EXPORTS, "a", encoding="utf-8") as f:
         f.write('rare_earths,World,2026-04,volume,"5,t,src\n')
     message = _error(data_copy)
-    assert EXPORTS in message and "malformed CSV" in message and "line 104" in message
+    assert EXPORTS in message and "malformed CSV" in message and f"line {line}:" in message
 
 
 def test_row_with_too_many_cells_is_named(data_copy: Path) -> None:
+    line = _next_line(data_copy / EXPORTS)
     with open(data_copy / EXPORTS, "a", encoding="utf-8") as f:
         f.write("rare_earths,World,2026-04,volume,5,t,kitco-2025-09-08,q,n,extra\n")
-    assert "line 104: row has 10 cells, header has 9" in _error(data_copy)
+    assert f"line {line}: row has 10 cells, header has 9" in _error(data_copy)
 
 
 def test_missing_column_is_named(data_copy: Path) -> None:

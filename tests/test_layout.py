@@ -156,7 +156,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
     for w in WINGS:
         assert f"{PACKAGE}.{w}" in names, f"wing {w} missing"
     core = sorted(n for n in names if wing(n) == "core" and n != PACKAGE)
-    assert core == [f"{PACKAGE}.{m}" for m in ("claims", "data", "notebook", "outputs", "paths", "plots", "schema", "snapshot", "units")]
+    assert core == [f"{PACKAGE}.{m}" for m in ("claims", "data", "notebook", "outputs", "paths", "plots", "robustness", "schema", "snapshot", "units")]
 
 
 @pytest.mark.parametrize("path", sorted(LIB.rglob("*.py")), ids=lambda p: p.relative_to(LIB).as_posix())

@@ -211,10 +211,3 @@ def test_lib_helpers_behind_the_notebook_tables() -> None:
     assert both.loc["China, imported ore"].tolist() == [20000, 10000]
     assert both.loc["balance (supply - demand)", "without Myanmar feed"] == pytest.approx(both.loc["balance (supply - demand)", "with Myanmar feed"] - 10000)
     assert shares.hhi_lower_bound(70.0) == 4900.0
-
-
-def test_sections_without_recovered_text_check_nothing_but_would_mark_claims_unverifiable(tmp_path: Path) -> None:
-    assert claims.check_unrecovered("05", "05_defense_demand", "text not recovered") == []
-    records = claims.check_unrecovered("03", "03_prices", "text not recovered")
-    assert {r.claim_id for r in records} == set(claims.for_section("03")["claim_id"])
-    assert all(r.verdict == "unverifiable" and "text not recovered" in r.explanation for r in records)

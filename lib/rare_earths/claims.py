@@ -4,6 +4,11 @@ A verdict is always computed here, from the claimed value in data/claims.csv, th
 notebook computed from sourced data, and the tolerance declared for the claim:
 ``confirmed`` (within tolerance, or same direction), ``contradicted`` (outside it), or
 ``unverifiable`` (no sourced value can decide it; the reason is recorded).
+
+Every record also says how robust its verdict is (`rare_earths.robustness`): the readings the notebook tried
+(range midpoints or ends, USGS editions, rounding), the verdict under each, and "depends on reading" where
+they disagree; and, for figures the article derives itself (conversions, ratios, percentages), whether its own
+arithmetic holds, apart from whether its inputs match the sources.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import data, outputs, paths
+from .robustness import Reading, describe, fmt, judged, robustness
 
 VERDICTS = ("confirmed", "contradicted", "unverifiable")
 
@@ -32,6 +38,13 @@ class ClaimRecord:
     unit: str
     verdict: str
     explanation: str
+    robustness: str = ""
+    readings: str = ""
+    article_arithmetic: str = ""
+
+
+LEDGER_COLUMNS = ["claim_id", "section", "notebook", "quote", "claimed_value", "computed_value", "unit", "verdict", "robustness",
+                  "explanation", "readings", "article_arithmetic"]
 
 
 def inventory(data_dir: Path | None = None) -> pd.DataFrame:
@@ -67,6 +80,8 @@ def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: 
     """Compare a claimed and a computed value under the claim's declared tolerance."""
     if _missing(computed):
         return "unverifiable"
+    if tolerance_kind == "lower_bound":  # 'over', 'more than', 'exceeding': at least the claimed figure
+        return "confirmed" if computed >= claimed_value - tolerance - 1e-12 else "contradicted"  # type: ignore[operator]
     if kind == "direction":
         if claimed_value == 0:  # a claim that something stayed flat
             return "confirmed" if computed == 0 else "contradicted"
@@ -76,21 +91,30 @@ def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: 
 
 
 def check(
-    claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None, *, absent: bool = False
+    claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None, *, absent: bool = False,
+    readings: list[Reading] | None = None, arithmetic: tuple[float, str] | None = None,
 ) -> ClaimRecord:
     """Check one claim against a computed value; `basis` says what was computed, from which data.
 
     `absent=True` says the data show that what the claim quantifies does not exist (a quota that was
     abolished, say); the claim is then contradicted, with `basis` as the evidence, whatever its number.
+    `readings` are other reasonable readings of the claim (the computed value is the main one and comes
+    first): each is judged with the claim's tolerance, and the record says whether the verdict holds under
+    all of them. `arithmetic` is (value the article's own figures imply, how): whether the article's own
+    arithmetic holds, judged apart from the data.
     """
     if not basis.strip():
         raise ValueError(f"claim {claim_id}: say what the computed value is (or why none exists)")
     claims = inventory() if claims is None else claims
     row = _row(claim_id, claims)
     value = None if _missing(computed) else float(computed)  # type: ignore[arg-type]
-    result = verdict(float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"]))
+    judge = _judge(row)
+    result = judge(value)
     if absent:
         result = "contradicted"
+    pairs = judged([Reading("main reading", value), *(readings or [])], judge)
+    if absent:
+        pairs[0] = (pairs[0][0], "contradicted")
     return ClaimRecord(
         claim_id=claim_id,
         section=str(row["section"]),
@@ -101,7 +125,35 @@ def check(
         unit=str(row["unit"]),
         verdict=result,
         explanation=f"The data show no such thing: {basis}" if absent else _explain(row, value, result, basis),
+        robustness=robustness([v for _, v in pairs]),
+        readings=describe(pairs[1:], str(row["unit"])) if len(pairs) > 1 else "",
+        article_arithmetic=_arithmetic(row, arithmetic),
     )
+
+
+def _judge(row: pd.Series):
+    """The verdict function of one inventoried claim (its claimed value, kind and tolerance)."""
+    return lambda value: verdict(float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"]))
+
+
+def _arithmetic(row: pd.Series, arithmetic: tuple[float, str] | None) -> str:
+    """Whether the figure the article's own inputs imply agrees with what it states ('' when not applicable)."""
+    if arithmetic is None:
+        return ""
+    implied, how = arithmetic
+    holds = _judge(row)(float(implied)) == "confirmed"
+    return f"{'holds' if holds else 'does not hold'}: {how} = {fmt(float(implied))} against the stated {fmt(float(row['claimed_value']))}"
+
+
+def forecast(claim_id: str, reason: str, notebook: str, claims: pd.DataFrame | None = None) -> ClaimRecord:
+    """A forecast or 'expected to' statement: unverifiable, with the reason no source can decide it."""
+    return check(claim_id, None, f"a forecast; {reason}", notebook, claims)
+
+
+def attribution(claim_id: str, found: bool | None, basis: str, notebook: str, claims: pd.DataFrame | None = None,
+                readings: list[Reading] | None = None) -> ClaimRecord:
+    """An attribution or event claim: True = a source shows it, False = a source contradicts it, None = no source read decides it."""
+    return check(claim_id, None if found is None else float(found), basis, notebook, claims, readings=readings)
 
 
 def _explain(row: pd.Series, computed: float | None, result: str, basis: str) -> str:
@@ -109,21 +161,22 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     if result == "unverifiable":
         return f"No sourced value decides it: {basis}"
     unit = row["unit"]
+    if row["claim_kind"] == "attribution":
+        return f"{basis} ({'the sources show it' if computed == 1 else 'the sources contradict it'})."
+    if row["tolerance_kind"] == "lower_bound":
+        return f"{basis}: computed {fmt(computed)} {unit} against a claimed minimum of {fmt(row['claimed_value'])} {unit}."  # type: ignore[arg-type]
     if row["claim_kind"] == "direction":
         said = "up" if row["claimed_value"] > 0 else "down"
         said = "flat" if row["claimed_value"] == 0 else said
         found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
         return f"{basis}: claimed {said}, data show {found} ({computed:+.4g})."
     tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
+    if unit == "yyyymm":
+        return f"{basis}: computed {int(computed)} vs claimed {int(row['claimed_value'])} (year and month)."  # type: ignore[arg-type]
     return (
-        f"{basis}: computed {computed:,.4g} {unit} vs claimed {row['claimed_value']:,.4g} {unit} "
-        f"(difference {computed - row['claimed_value']:+,.3g}; tolerance ±{tol:,.3g})."  # type: ignore[operator]
+        f"{basis}: computed {fmt(computed)} {unit} vs claimed {fmt(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
+        f"(difference {'+' if computed >= row['claimed_value'] else '-'}{fmt(abs(computed - row['claimed_value']))}; tolerance ±{fmt(tol)})."  # type: ignore[operator]
     )
-
-
-def check_unrecovered(section: str, notebook: str, reason: str) -> list[ClaimRecord]:
-    """Records for a section whose article text could not be recovered: any inventoried claim is unverifiable, with the reason."""
-    return [check(cid, None, reason, notebook) for cid in for_section(section)["claim_id"]]
 
 
 def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -154,12 +207,14 @@ def summary_markdown(records: list[ClaimRecord]) -> str:
         ids = [r.claim_id for r in records if r.verdict == name]
         if ids:
             parts.append(f"**{len(ids)} {name}** ({', '.join(ids)})")
-    return f"Of {len(records)} claims checked here: " + "; ".join(parts) + "."
+    text = f"Of {len(records)} claims checked here: " + "; ".join(parts) + "."
+    depends = [r.claim_id for r in records if r.robustness == "depends on reading"]
+    return text + (f" The verdict depends on the reading for {', '.join(depends)}." if depends else "")
 
 
 def to_frame(records: list[ClaimRecord]) -> pd.DataFrame:
     """Claim records as a table (one row per claim)."""
-    return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(ClaimRecord)])
+    return pd.DataFrame([asdict(r) for r in records], columns=[f.name for f in fields(ClaimRecord)])[LEDGER_COLUMNS]
 
 
 def save(records: list[ClaimRecord], notebook: str, output_root: Path) -> Path:

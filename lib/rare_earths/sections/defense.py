@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import units
+from ..robustness import Reading
 
 PLATFORMS = {
     "f35": "F-35 Lightning II",
@@ -61,3 +62,32 @@ def against_production(totals: pd.DataFrame, production_t: dict[str, float]) -> 
         out[f"% of {label}"] = out["fleet_t"] / tonnes * 100
         out[f"{label} / fleet"] = tonnes / out["fleet_t"]
     return out
+
+
+def _stated(defense: pd.DataFrame, platform: str) -> pd.DataFrame:
+    """A platform's content statements in pounds (a range at its high end: the most favourable to an 'over' claim)."""
+    rows = defense[(defense["measure"] == "rare_earth_content") & (defense["platform"] == PLATFORMS[platform])].copy()
+    top = rows["value_high"].fillna(rows["value"])
+    rows["lb"] = [units.mass(v, u, "lb") for v, u in zip(top, rows["unit"])]
+    rows["label"] = rows["source_id"] + ": " + rows["value_as_printed"] + " " + rows["unit_as_printed"]
+    return rows.reset_index(drop=True)
+
+
+def check_claims(defense: pd.DataFrame, notebook: str) -> list:
+    """Every section-05 claim checked: the CSIS list, the F-35 figure and its conversion, the submarine multiple."""
+    from .. import claims
+
+    f35, sub = _stated(defense, "f35"), _stated(defense, "ssn774")
+    dod = lambda rows: rows[rows["as_of"].str.contains("DoD", na=False)].iloc[0]  # noqa: E731  the March 2024 DoD story
+    f35_dod, sub_dod = dod(f35), dod(sub)
+    pounds = claims.claimed("C05-02")
+    return [
+        claims.attribution("C05-01", None, "no CSIS publication was read; the list is not in any stored page we found", notebook),
+        claims.check("C05-02", f35_dod["lb"], f"the March 2024 DoD story as reported ({f35_dod['label']})", notebook,
+                     readings=[Reading(r["label"], r["lb"]) for _, r in f35.iterrows() if r["source_id"] != f35_dod["source_id"] and r["lb"] != f35_dod["lb"]]),
+        claims.check("C05-03", units.mass(pounds, "lb", "t"), f"{pounds:,.0f} lb in metric tonnes (rare_earths.units)", notebook,
+                     readings=[Reading("in US short tons", units.mass(pounds, "lb", "short_ton"))]),
+        claims.check("C05-04", sub_dod["lb"] / f35_dod["lb"], f"per submarine over per F-35, both from the DoD story ({sub_dod['label']}; {f35_dod['label']})", notebook,
+                     readings=[Reading(f"{s['label']} over {f['label']}", s["lb"] / f["lb"]) for _, s in sub.iterrows() for _, f in f35.iterrows()
+                               if (s["source_id"], f["source_id"]) != (sub_dod["source_id"], f35_dod["source_id"]) and s["source_id"] == f["source_id"]]),
+    ]

@@ -135,3 +135,42 @@ def derived(rows: list[tuple[str, float, float, str, str]]) -> pd.DataFrame:
     return pd.DataFrame([{"input": i, "value": v, "computed from data": c,
                           "matches": "assumption, not sourced" if src == "none" else "yes" if abs(v - c) < 0.05 * max(abs(c), 1e-9) else "NO (user value)",
                           "how": how, "sources": src} for i, v, c, how, src in rows])
+
+
+# "Tesla's ramp-up of one million units": the article's own figure, the premise of claim C07-10.
+ARTICLE_TESLA_UNITS = 1_000_000
+
+
+def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_date: str, notebook: str) -> list:
+    """Every section-07 claim checked: forecasts unverifiable with the reason, their checkable premises and figures checked."""
+    from .. import claims
+    from ..robustness import Reading
+    from . import responses
+
+    c = claims.claimed
+    no_test = "no source can decide it: what happened after the article does not test a 'could'"
+    dy = usd[(usd["element"] == "Dy") & (usd["market"] == "china_domestic") & (usd["product"] == "oxide") & (usd["date"] <= pd.Timestamp(article_date))]
+    last = dy.sort_values("date").iloc[-1]
+    recycle = responses.item(moves, "2030 benchmark: EU recycling")
+    proposal = responses.item(moves, "Recycling benchmark in the March 2023 proposal")
+    tesla_t = ARTICLE_TESLA_UNITS * s.ndpr_kg_per_ev / 1000
+    primary = s.china_mined_t + s.imported_ore_t + s.outside_china_t
+    myanmar = responses.topic(moves, "Myanmar")
+    return [
+        claims.forecast("C07-01", no_test, notebook),
+        claims.check("C07-02", None, "no monthly series of Myanmar's shipments to China around the article's date is in the data, only scattered figures: "
+                     + "; ".join(f"{r.item} ({r.value_as_printed} {r.unit_as_printed})" for r in myanmar.itertuples() if "import" in r.item.lower()), notebook),
+        claims.forecast("C07-03", "no source gives the reserves or the liquidity it refers to", notebook),
+        claims.forecast("C07-04", no_test + "; its premise is checked as C07-05", notebook),
+        claims.check("C07-05", float(last["mid"] - c("C07-04")), f"latest SMM China Dy oxide quote before the article ({last['date'].date()}, {last['low']:,.0f}-{last['high']:,.0f} CNY/t; {last['source_id']}) minus the forecast mark: already above it", notebook,
+                     readings=[Reading("range low end", float(last["low"] - c("C07-04"))), Reading("range high end", float(last["high"] - c("C07-04")))]),
+        claims.forecast("C07-06", no_test + "; no dysprosium metal price is in the data", notebook),
+        claims.check("C07-07", None, "no source we could read compares Sumitomo's iron-based magnets with NdFeB", notebook),
+        claims.forecast("C07-08", "no source we could read forecasts the effect of iron-based magnets on demand", notebook),
+        claims.check("C07-09", recycle["value"], f"EU Critical Raw Materials Act, {recycle['item']}: {recycle['unit_as_printed']} ({recycle['source_id']}); a benchmark for all strategic raw materials, not a mandated rate for rare earths", notebook,
+                     readings=[Reading("the Commission's 2023 proposal", proposal["value"])]),
+        claims.check("C07-10", tesla_t / primary * 100, f"{ARTICLE_TESLA_UNITS:,} cars x {s.ndpr_kg_per_ev} kg NdPr oxide each = {tesla_t:,.0f} t, over {primary:,.0f} t of primary NdPr oxide ({s.base_year}: China mined and imported ore, plus output outside China; the notebook's inputs)", notebook,
+                     readings=[Reading("with recycled NdPr oxide in world output", tesla_t / (primary + s.recycled_t) * 100)]),
+        claims.forecast("C07-11", "the published supply-gap forecasts in the table above use other units and years", notebook),
+        claims.check("C07-12", s.ndpr_kg_per_humanoid, f"NdPr per humanoid robot in the notebook's inputs (sourced default: Morgan Stanley); the article may mean the robot's own mass, which no figure needs", notebook),
+    ]

@@ -25,6 +25,8 @@ MARKET_LABELS = {
     "global_weighted": "Global, volume-weighted",
 }
 ELEMENT_NAMES = {"Dy": "dysprosium", "Tb": "terbium", "NdPr": "NdPr"}
+# The two Argus assessments of European Dy and Tb oxide that bracket the April-May 2025 move (data/prices.csv).
+EUROPE_WINDOW = ("2025-04-01", "2025-05-06")
 
 
 class QuoteError(LookupError):

@@ -7,9 +7,10 @@ Shares are of the printed world total; the rows "World" and "Other" are not coun
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-import math
 
 NOT_COUNTRIES = ("World", "Other")
 
@@ -110,3 +111,25 @@ def company_cross_check(usgs: pd.DataFrame, company: float, country: str, year: 
     rows = usgs[(usgs["country"] == country) & (usgs["year"] == year) & (usgs["measure"] == "mine_production")]
     return pd.DataFrame({"edition": rows["edition"], "usgs_t": rows["value"], "estimated": rows["estimated"],
                          "company": what, "company_t": company, "company_share_of_country_pct": company / rows["value"] * 100}).reset_index(drop=True)
+
+
+def edition_current_at(usgs: pd.DataFrame, date: str) -> str:
+    """The USGS Mineral Commodity Summaries edition current on a date ('MCS YYYY' appears early in year YYYY)."""
+    editions = sorted({e for e in usgs["edition"] if e.split()[-1].isdigit() and int(e.split()[-1]) <= pd.Timestamp(date).year})
+    if not editions:
+        raise ShareError(f"no USGS edition in the data was out by {date}")
+    return editions[-1]
+
+
+def latest_edition(usgs: pd.DataFrame, measure: str = "mine_production") -> str:
+    """The newest USGS edition that prints a measure."""
+    return sorted(set(usgs.loc[usgs["measure"] == measure, "edition"]))[-1]
+
+
+def country_figure(usgs: pd.DataFrame, country: str, year: int, edition: str, share: bool = False) -> float:
+    """A country's mine production in one year as one edition prints it (tonnes), or its % of that edition's world total."""
+    rows = usgs[(usgs["measure"] == "mine_production") & (usgs["year"] == year) & (usgs["edition"] == edition)].set_index("country")["value"]
+    if country not in rows.index:
+        return math.nan
+    return float(rows[country] / rows["World"] * 100) if share else float(rows[country])
+

@@ -1,0 +1,46 @@
+"""Section 04's claims: China's stated shares of refining and separation, the technology ban, Mountain Pass, Lynas and Vietnam.
+
+Shares of refining are statements, not measurements: a claim is set against the median of the latest statements,
+with the lowest and highest (and a whole-percent figure read as any value that rounds to it) as other readings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..robustness import Reading, nearest_in_interval, rounded_interval
+from . import responses, shares
+
+
+def check_claims(usgs: pd.DataFrame, stages: pd.DataFrame, events: pd.DataFrame, moves: pd.DataFrame, article_date: str, notebook: str) -> list:
+    """Every section-04 claim checked: stated stage shares, the technology ban, Mountain Pass, Lynas, Vietnam and the unverifiable ones."""
+    from .. import claims
+
+    current = shares.global_statements(stages)
+    refining = current[current["stage"] == "separation_refining"]["value"]
+    target = claims.claimed("C04-02")
+    nearest = current.loc[(current["stage"] == "separation_refining"), "value"].sub(target).abs().idxmin()
+    near = current.loc[nearest]
+    decimals = 0 if float(near["value"]).is_integer() else 1
+    ban = events[events["category"] == "technology_export_ban"].sort_values("date")
+    mp = responses.item(moves, "MP Materials REO in concentrate, 2024")
+    at_article, latest = shares.edition_current_at(usgs, article_date), shares.latest_edition(usgs)
+    mp_share = lambda ed: mp["value"] / shares.country_figure(usgs, "United States", 2024, ed) * 100  # noqa: E731
+    stop = responses.item(moves, "MP Materials ends sales to China")
+    vietnam = responses.item(moves, "Revised Law on Geology and Minerals")
+    none = "no source we could read reports it"
+    return [
+        claims.check("C04-01", float(refining.median()), f"median of {len(refining)} publishers' statements of China's share of separation/refining (latest, projections left out; see the table)", notebook,
+                     readings=[Reading("lowest statement", float(refining.min())), Reading("highest statement", float(refining.max()))]),
+        claims.check("C04-02", float(near["value"]), f"the stated share nearest the claim, {near['value']:g}% ({near['scope']}; {near['source_id']}); no source measures a share of separation 'technology'", notebook,
+                     readings=[Reading(f"the {near['value']:g}% as printed, rounded to {decimals} decimals (any value that rounds to it)", nearest_in_interval(target, rounded_interval(float(near["value"]), decimals)))]),
+        claims.attribution("C04-03", True if len(ban) else None, f"{ban['instrument'].iloc[0]}, {ban['date'].iloc[0].date()}: {ban['measure'].iloc[0]} ({ban['source_id'].iloc[0]})" if len(ban) else "no technology export ban in the record", notebook),
+        claims.check("C04-04", mp_share(at_article), f"MP Materials' 2024 output ({mp['value']:,.0f} t REO, {mp['source_id']}) as % of the US figure in {at_article}, the edition current at the article's date", notebook,
+                     readings=[Reading(f"US figure in {latest}", mp_share(latest))]),
+        claims.attribution("C04-05", False, f"{stop['item']} ({stop['as_of']}; {stop['source_id']}): \"{stop['quote']}\"", notebook),
+        claims.attribution("C04-06", None, none, notebook),
+        claims.attribution("C04-07", False, f"Vietnam bans exports of rare-earth ore: {vietnam['item']} ({vietnam['as_of']}; {vietnam['source_id']}): \"{vietnam['quote']}\"", notebook),
+        claims.attribution("C04-08", None, none, notebook),
+        claims.attribution("C04-09", None, none, notebook),
+        claims.check("C04-10", None, none, notebook),
+    ]

@@ -1,0 +1,118 @@
+"""Every section checks exactly its own inventoried claims, from sourced data; key findings type no numbers."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rare_earths import claims, data, paths
+from rare_earths.sections import defense, export_claims, outlook, policy, price_claims, prices, refining_claims, responses
+
+ARTICLE_DATE = "2025-09-10"
+NOTEBOOKS = sorted((paths.PROJECT_ROOT / "notebooks").glob("0*.ipynb"))
+
+
+def _parameters(name: str) -> dict:
+    """A notebook's default parameters, read from its cell tagged `parameters`."""
+    nb = json.loads((paths.PROJECT_ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    values: dict = {}
+    exec("".join(cell["source"]), values)  # noqa: S102 - the project's own parameter cell
+    return values
+
+
+@pytest.fixture(scope="module")
+def records_by_section() -> dict[str, list]:
+    load = data.load
+    quotes, rates = load("prices"), load("exchange_rates")
+    usd = prices.in_usd_per_kg(quotes, rates)
+    p7 = _parameters("07_outlook.ipynb")
+    scenario = outlook.Scenario(**{k: p7[k] for k in outlook.Scenario.__dataclass_fields__})
+    return {
+        "01": export_claims.check_claims(load("china_exports_monthly"), "2025-08", "01")[0],
+        "02": policy.check_claims(load("policy_events"), load("china_quotas"), load("china_exports_monthly"), quotes, 2025, "2025-04", "2025-08", "02"),
+        "03": price_claims.check_claims(quotes, rates, usd, *prices.EUROPE_WINDOW, "03"),
+        "04": refining_claims.check_claims(load("usgs_world_production"), load("stage_shares"), load("policy_events"), load("country_responses"), ARTICLE_DATE, "04"),
+        "05": defense.check_claims(load("defense_content"), "05"),
+        "06": responses.check_claims(load("usgs_world_production"), load("country_responses"), usd, rates, ARTICLE_DATE, "06"),
+        "07": outlook.check_claims(scenario, load("country_responses"), usd, ARTICLE_DATE, "07"),
+    }
+
+
+@pytest.mark.parametrize("section", ["01", "02", "03", "04", "05", "06", "07"])
+def test_each_section_checks_exactly_its_own_claims_and_at_least_three(records_by_section, section) -> None:
+    ids = [r.claim_id for r in records_by_section[section]]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(claims.for_section(section)["claim_id"])
+    assert len(ids) >= 3
+
+
+def test_every_record_has_a_verdict_a_robustness_and_an_explanation(records_by_section) -> None:
+    for record in (r for rs in records_by_section.values() for r in rs):
+        assert record.verdict in claims.VERDICTS and record.robustness and record.explanation.strip()
+
+
+def test_known_verdicts(records_by_section) -> None:
+    """A few verdicts that follow directly from the data, so a regression in the checks shows."""
+    by_id = {r.claim_id: r for rs in records_by_section.values() for r in rs}
+    assert by_id["C01-01"].verdict == "confirmed"  # 5,994.3 -> 5,792 t is -3.4%
+    assert by_id["C01-03"].verdict == "unverifiable"  # no sourced August value
+    assert by_id["C00-02"].verdict == "contradicted" and by_id["C00-02"].robustness == "depends on reading"  # up y/y, down m/m
+    assert by_id["C02-10"].article_arithmetic.startswith("does not hold")  # 850 / 300 < 3
+    assert by_id["C06-03"].robustness == "depends on reading"  # MCS 2025 vs MCS 2026
+    assert by_id["C06-10"].verdict == "contradicted" and "Burma" in by_id["C06-10"].explanation
+    assert "METAL" in by_id["C03-07"].explanation
+    assert all(by_id[c].verdict == "unverifiable" for c in ("C07-01", "C07-04", "C07-06", "C07-11"))
+    assert by_id["C07-05"].verdict == "contradicted"  # the premise of C07-04
+
+
+def test_the_value_series_derives_only_what_two_totals_determine() -> None:
+    frame = data.load("china_exports_monthly")
+    values = export_claims.value_series(frame).set_index("period")
+    assert values.loc["2025-10..2025-11", "value_usd"] == pytest.approx(448.3e6 - 342.3e6)
+    assert values.loc["2025-01..2025-08", "value_usd"] == pytest.approx(342.3e6 - 59.6e6)
+    assert values.loc["2025-10..2025-11", "kind"].startswith("derived")
+    assert not {"2025-07", "2025-08"} & set(values.index)  # never filled from the article
+    assert "article" not in " ".join(values["source_id"])
+
+
+def test_the_implied_august_unit_value_is_evidence_labelled_as_the_article() -> None:
+    frame = data.load("china_exports_monthly")
+    implied = export_claims.implied_unit_values(frame, {"2025-08": claims.claimed("C01-03")})
+    assert implied["unit_value_usd_per_t"].iloc[0] == pytest.approx(55e6 / 5792)
+    assert implied["source_id"].iloc[0].startswith("article-")
+
+
+def _literal_text(source: str) -> list[str]:
+    """The literal text of the strings a key-finding cell displays (f-string parts outside {}, plain strings), not format specs or keys."""
+    tree = ast.parse(source)
+    specs = {id(c) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec is not None for c in ast.walk(n.format_spec)}
+    inside = specs | {id(c) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) for c in ast.walk(n.value)}
+    parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    texts = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and id(node) not in specs and id(node) not in inside:
+            texts += [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside | parts:
+            texts.append(node.value)
+    return texts
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_key_findings_type_no_numbers(notebook: Path) -> None:
+    """Every number in a key-finding cell comes from a computed variable, never from typed text."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if "key-finding" in c.get("metadata", {}).get("tags", [])]
+    assert cells, f"{notebook.name} has no key-finding cell"
+    for cell in cells:
+        typed = [t for t in _literal_text("".join(cell["source"])) if re.search(r"\d", t)]
+        assert typed == [], f"{notebook.name}: numbers typed into the key finding: {typed}"
+
+
+def test_the_key_finding_check_catches_a_typed_number() -> None:
+    assert _literal_text('display(Markdown(f"rose {x:+.0f}% (the article says +300%)"))') == ["rose ", "% (the article says +300%)"]
+    assert not any(re.search(r"\d", t) for t in _literal_text("display(Markdown(f\"on {d:%d %B %Y}: {t.loc['a', 'b']:.1f}\"))"))
