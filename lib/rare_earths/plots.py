@@ -52,12 +52,28 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
         with outputs.atomic_path(target) as tmp:
             fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
         targets.append(target)
-    _show_instead_of_redrawing(fig, targets[0])
+    _show_instead_of_redrawing(fig, targets[0], {"figure": f"figures/{name}.png", "alt": alt_text(fig)})
     return targets
 
 
-def _show_instead_of_redrawing(fig: plt.Figure, png: Path) -> None:
-    """In an IPython kernel, display the saved PNG and close the figure; elsewhere do nothing."""
+def alt_text(fig: plt.Figure) -> str:
+    """A figure's description for screen readers: its title, panel titles, axis labels and source line."""
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_ylabel() or ax.get_xlabel()]
+    title = suptitle or (axes[0].get_title() if axes else "")
+    panels = [ax.get_title() for ax in axes if ax.get_title() and ax.get_title() != title]
+    axis = next((f"{ax.get_xlabel() or ax.get_ylabel()}" for ax in axes if ax.get_xlabel() or ax.get_ylabel()), "")
+    notes = [t.get_text() for t in fig.texts if t.get_text() != suptitle]
+    parts = [f"Chart: {title}" if title else "Chart"]
+    if panels:
+        parts.append("panels: " + ", ".join(panels))
+    if axis:
+        parts.append(f"axis: {axis}")
+    return ". ".join(parts + notes)
+
+
+def _show_instead_of_redrawing(fig: plt.Figure, png: Path, about: dict[str, str]) -> None:
+    """In an IPython kernel, display the saved PNG (with its file and alt text as output metadata) and close the figure."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -66,7 +82,7 @@ def _show_instead_of_redrawing(fig: plt.Figure, png: Path) -> None:
         return
     from IPython.display import Image, display
 
-    display(Image(data=png.read_bytes(), format="png"))
+    display(Image(data=png.read_bytes(), format="png"), metadata={"rare_earths": about})
     plt.close(fig)
 
 

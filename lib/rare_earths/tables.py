@@ -111,10 +111,16 @@ def _cell(value: Any) -> str:
     return html.escape(labels.label(text)) if text else "—"
 
 
+def display_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame whose columns are shown: a meaningful index (named, or not 0, 1, 2…) becomes the first column."""
+    if frame.index.name is not None or not pd.api.types.is_integer_dtype(frame.index.dtype):
+        return frame.reset_index(names=frame.index.name or "")
+    return frame
+
+
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as strings of HTML, as a reader sees it (labels, numbers, dates, citations)."""
-    if frame.index.name is not None or not pd.api.types.is_integer_dtype(frame.index.dtype):
-        frame = frame.reset_index(names=frame.index.name or "")
+    frame = display_source(frame)
     known = _known_sources() if any(c in SOURCE_COLUMNS for c in frame.columns) else set()
     out = {}
     for column in frame.columns:
@@ -144,7 +150,10 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
     """A table for readers; `name` is the CSV it was saved as (outputs/tables/<name>.csv), for the links under it."""
     shown = display_frame(frame)
     total = len(shown)
-    styler = shown.head(max_rows).style.hide(axis="index").set_uuid(name or "table").set_table_attributes('class="re-table"')
+    numeric = [label for label, column in zip(shown.columns, display_source(frame).columns)
+               if pd.api.types.is_numeric_dtype(display_source(frame)[column].dtype) and str(column) not in CLAIM_VALUE_COLUMNS]
+    styler = (shown.head(max_rows).style.hide(axis="index").set_uuid(re.sub(r"\W", "_", name or "table"))
+              .set_table_attributes('class="re-table"').set_properties(subset=numeric, **{"text-align": "right"}))
     if caption:
         styler = styler.set_caption(html.escape(caption))
     notes = []
