@@ -107,7 +107,7 @@ def monthly_lines(tidy: pd.DataFrame, title: str, ylabel: str, source: str, mark
         ax.axvline(x, linestyle="--", color="#777777", linewidth=1)
         ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8, color="#555555")
     ax.set(title=title, xlabel="", ylabel=ylabel)
-    ax.set_ylim(bottom=0)  # volumes from zero: no axis break to mark
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.12 if marks else 1.0))  # volumes from zero (no axis break); headroom for the marks' labels
     legend_below(ax)
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)
@@ -183,7 +183,7 @@ def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str]
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     fig.legend(list(seen.values()), list(seen), loc="upper left", bbox_to_anchor=(0.01, 0.93), ncol=min(4, len(seen)), fontsize=8, frameon=False)
     source_note(fig, source)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.86))  # the legend sits between the title and the panels, over no data
+    fig.tight_layout(rect=(0, 0.06, 1, 0.89))  # the legend sits between the title and the panels, over no data
     return fig
 
 
