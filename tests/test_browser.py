@@ -176,7 +176,8 @@ def test_reader_reports_put_the_key_finding_first_and_link_index_previous_next(b
             page.close()
         return problems
 
-    assert _browse(root, check) == []
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)
 
 
 def test_tables_and_images_read_cleanly(built) -> None:
@@ -191,7 +192,8 @@ def test_tables_and_images_read_cleanly(built) -> None:
             page.close()
         return problems
 
-    assert _browse(root, check) == []
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)
 
 
 def test_no_page_overflows_a_phone_screen(built) -> None:
@@ -205,7 +207,8 @@ def test_no_page_overflows_a_phone_screen(built) -> None:
             page.close()
         return problems
 
-    assert _browse(root, check) == []
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)
 
 
 def test_reader_reports_show_no_internals(built) -> None:
@@ -222,7 +225,8 @@ def test_reader_reports_show_no_internals(built) -> None:
             page.close()
         return problems
 
-    assert _browse(root, check) == []
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)
 
 
 def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(built) -> None:
@@ -245,4 +249,5 @@ def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(built) -> No
         page.close()
         return problems
 
-    assert _browse(root, check) == []
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)

@@ -62,9 +62,13 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
 def alt_text(fig: plt.Figure) -> str:
     """A figure's description for screen readers: its title, panel titles, axis labels and source line."""
     suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
-    axes = [ax for ax in fig.axes if ax.get_title() or ax.get_ylabel() or ax.get_xlabel()]
-    title = suptitle or (axes[0].get_title() if axes else "")
-    panels = [ax.get_title() for ax in axes if ax.get_title() and ax.get_title() != title]
+
+    def heading(ax: plt.Axes) -> str:  # the theme puts titles on the left; any location counts
+        return ax.get_title("left") or ax.get_title("center") or ax.get_title("right")
+
+    axes = [ax for ax in fig.axes if heading(ax) or ax.get_ylabel() or ax.get_xlabel()]
+    title = suptitle or (heading(axes[0]) if axes else "")
+    panels = [heading(ax) for ax in axes if heading(ax) and heading(ax) != title]
     axis = next((f"{ax.get_xlabel() or ax.get_ylabel()}" for ax in axes if ax.get_xlabel() or ax.get_ylabel()), "")
     notes = [t.get_text() for t in fig.texts if t.get_text() != suptitle]
     parts = [f"Chart: {title}" if title else "Chart"]
