@@ -38,7 +38,8 @@ def test_build_writes_reports_figures_tables_and_index(built) -> None:
         reader = (root / "html" / f"{p.stem}.html").read_text(encoding="utf-8")
         full = (root / "html" / f"{p.stem}.full.html").read_text(encoding="utf-8")
         assert full.count('class="highlight hl-ipython3"') >= 5 and 'class="highlight hl-ipython3"' not in reader
-        assert 'class="dataframe' in reader and "Sources used in this notebook" in reader  # outputs kept, only code hidden
+        assert 'class="re-table"' in reader and 'class="re-references"' in reader  # outputs kept (formatted tables, references), only code hidden
+        assert 'id="key-finding"' in reader and 'rel="prev"' in reader and 'rel="next"' in reader
         assert '<img' in reader, f"{p.stem}: no figure in the reader report"
     assert "No sourced value decides it" in (root / "html" / "01_exports.html").read_text(encoding="utf-8")
     index = (root / "index.html").read_text(encoding="utf-8")

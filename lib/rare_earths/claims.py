@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import data, outputs, paths
+from . import data, labels, outputs, paths
 from .robustness import Reading, describe, fmt, judged, robustness
 
 VERDICTS = ("confirmed", "contradicted", "unverifiable")
@@ -169,13 +169,16 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
         said = "up" if row["claimed_value"] > 0 else "down"
         said = "flat" if row["claimed_value"] == 0 else said
         found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
-        return f"{basis}: claimed {said}, data show {found} ({computed:+.4g})."
+        return f"{basis}: claimed {said}, data show {found} ({'+' if computed > 0 else ''}{labels.number(computed)})."
     tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
-    if unit == "yyyymm":
-        return f"{basis}: computed {int(computed)} vs claimed {int(row['claimed_value'])} (year and month)."  # type: ignore[arg-type]
+    if unit == "yyyymm":  # months: say them as months, and their difference in months (not integer arithmetic on yyyymm)
+        gap = labels.months_between(row["claimed_value"], computed)  # type: ignore[arg-type]
+        return (f"{basis}: computed {labels.month_name(computed)} vs claimed {labels.month_name(row['claimed_value'])} "  # type: ignore[arg-type]
+                f"({abs(gap)} month{'s' if abs(gap) != 1 else ''} {'later' if gap > 0 else 'earlier' if gap < 0 else 'apart: the same month'}; tolerance ±{tol:,.0f} months).")
     return (
-        f"{basis}: computed {fmt(computed)} {unit} vs claimed {fmt(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
-        f"(difference {'+' if computed >= row['claimed_value'] else '-'}{fmt(abs(computed - row['claimed_value']))}; tolerance ±{fmt(tol)})."  # type: ignore[operator]
+        f"{basis}: computed {labels.number(computed)} {unit} vs claimed {labels.number(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
+        f"(difference {'+' if computed > row['claimed_value'] else ''}{labels.number(computed - row['claimed_value'])}; "  # type: ignore[operator]
+        f"tolerance ±{labels.number(tol)})."
     )
 
 

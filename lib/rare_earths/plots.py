@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from . import outputs, paths
+from . import labels, outputs, paths
 
 PALETTE = ["#b2182b", "#2166ac", "#4d4d4d", "#ef8a62", "#67a9cf", "#999999"]
 SUPPLY_COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#762a83"]
 FIGSIZE = (9.0, 4.2)
 DPI = 110
 SOURCE_NOTE_SIZE = 7.5
+DISTINCT = ["#b2182b", "#2166ac", "#1b7837", "#e08214", "#762a83", "#4d4d4d", "#35978f", "#8c510a"]  # lines that must be told apart
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def apply_theme() -> None:
@@ -52,12 +55,32 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
         with outputs.atomic_path(target) as tmp:
             fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
         targets.append(target)
-    _show_instead_of_redrawing(fig, targets[0])
+    _show_instead_of_redrawing(fig, targets[0], {"figure": f"figures/{name}.png", "alt": alt_text(fig)})
     return targets
 
 
-def _show_instead_of_redrawing(fig: plt.Figure, png: Path) -> None:
-    """In an IPython kernel, display the saved PNG and close the figure; elsewhere do nothing."""
+def alt_text(fig: plt.Figure) -> str:
+    """A figure's description for screen readers: its title, panel titles, axis labels and source line."""
+    suptitle = fig._suptitle.get_text() if fig._suptitle is not None else ""
+
+    def heading(ax: plt.Axes) -> str:  # the theme puts titles on the left; any location counts
+        return ax.get_title("left") or ax.get_title("center") or ax.get_title("right")
+
+    axes = [ax for ax in fig.axes if heading(ax) or ax.get_ylabel() or ax.get_xlabel()]
+    title = suptitle or (heading(axes[0]) if axes else "")
+    panels = [heading(ax) for ax in axes if heading(ax) and heading(ax) != title]
+    axis = next((f"{ax.get_xlabel() or ax.get_ylabel()}" for ax in axes if ax.get_xlabel() or ax.get_ylabel()), "")
+    notes = [t.get_text() for t in fig.texts if t.get_text() != suptitle]
+    parts = [f"Chart: {title}" if title else "Chart"]
+    if panels:
+        parts.append("panels: " + ", ".join(panels))
+    if axis:
+        parts.append(f"axis: {axis}")
+    return ". ".join(parts + notes)
+
+
+def _show_instead_of_redrawing(fig: plt.Figure, png: Path, about: dict[str, str]) -> None:
+    """In an IPython kernel, display the saved PNG (with its file and alt text as output metadata) and close the figure."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -66,7 +89,7 @@ def _show_instead_of_redrawing(fig: plt.Figure, png: Path) -> None:
         return
     from IPython.display import Image, display
 
-    display(Image(data=png.read_bytes(), format="png"))
+    display(Image(data=png.read_bytes(), format="png"), metadata={"rare_earths": about})
     plt.close(fig)
 
 
@@ -88,11 +111,19 @@ def monthly_lines(tidy: pd.DataFrame, title: str, ylabel: str, source: str, mark
         ax.axvline(x, linestyle="--", color="#777777", linewidth=1)
         ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8, color="#555555")
     ax.set(title=title, xlabel="", ylabel=ylabel)
-    ax.legend(title=None, loc="upper left", fontsize=8)
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.12 if marks else 1.0))  # volumes from zero (no axis break); headroom for the marks' labels
+    legend_below(ax)
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def legend_below(ax: plt.Axes, ncol: int = 3) -> None:
+    """The legend under the plot area, never over the data."""
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, names, title=None, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=min(ncol, len(handles)), fontsize=8, frameon=False)
 
 
 def matplotlib_thousands() -> "plt.FuncFormatter":
@@ -114,13 +145,13 @@ def quota_timeline(table: pd.DataFrame, events: pd.DataFrame, labels: dict[str, 
         ax.bar(table.index + 0.5 + (i - (len(columns) - 1) / 2) * width, table[col], width=width, label=labels.get(col, col), color=PALETTE[i])
     ax.set(title=title, xlabel="", ylabel="tonnes (REO)")
     ax.yaxis.set_major_formatter(matplotlib_thousands())
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     lanes = list(dict.fromkeys(events.sort_values("date")["what"]))
-    for _, ev in events.iterrows():
+    for _, ev in events.iterrows():  # one dot per dated measure; the lane says what it was (codes would need a key)
         x, y = decimal_year(ev["date"]), lanes.index(ev["what"])
-        strip.plot([x], [y], marker="o", color=PALETTE[2], markersize=5)
-        strip.annotate(ev["event_id"], (x, y), xytext=(0, 6), textcoords="offset points", fontsize=7, ha="center", color="#444444")
+        strip.plot([x], [y], marker="o", color=PALETTE[2], markersize=5, alpha=0.8)
     strip.set_yticks(range(len(lanes)), lanes, fontsize=8)
+    strip.set_title("Dated measures (one dot each)", fontsize=9, fontweight="normal")
     strip.set_ylim(-0.7, len(lanes) - 0.3)
     strip.invert_yaxis()
     strip.grid(axis="y", visible=False)
@@ -149,10 +180,14 @@ def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str]
         ax.set(title=element, xlabel="", ylabel="USD/kg")
         ax.yaxis.set_major_formatter(matplotlib_thousands())
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        ax.legend(fontsize=7, loc="upper left")
+    seen: dict[str, Any] = {}
+    for ax in axes[0]:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(name, handle)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.legend(list(seen.values()), list(seen), loc="upper left", bbox_to_anchor=(0.01, 0.93), ncol=min(4, len(seen)), fontsize=8, frameon=False)
     source_note(fig, source)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 0.89))  # the legend sits between the title and the panels, over no data
     return fig
 
 
@@ -160,30 +195,40 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     """Annual series, one line per column (index = year)."""
     fig, ax = plt.subplots()
     for i, col in enumerate(table.columns):
-        ax.plot(table.index, table[col], marker="o", color=PALETTE[i % len(PALETTE)], label=col)
+        ax.plot(table.index, table[col], marker=MARKERS[i % len(MARKERS)], color=DISTINCT[i % len(DISTINCT)], label=col)
     ax.set(title=title, xlabel="", ylabel=ylabel)
     if log:
         ax.set_yscale("log")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(matplotlib_thousands())
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
-def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{:.1f}%") -> plt.Figure:
-    """Horizontal bars (largest on top), one highlighted, each labelled with `label` (a format string)."""
+def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{}%") -> plt.Figure:
+    """Horizontal bars (largest on top), one highlighted, each labelled with `label` (a format string; the number
+    keeps enough decimals to show a small share: 0.04%, never 0.0%)."""
     data = shares.sort_values()
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.4))
     colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
     ax.barh(data.index, data.to_numpy(), color=colors)
     for y, v in enumerate(data.to_numpy()):
-        ax.annotate(label.format(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(label.format(small_number(v)), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.set(title=title, xlabel=xlabel, ylabel="")
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def small_number(value: float) -> str:
+    """One decimal, or two significant digits below 1 (0.04, not 0.0)."""
+    import numpy as np
+
+    if value == 0 or abs(value) >= 0.95:
+        return f"{value:,.1f}"
+    return np.format_float_positional(value, precision=2, unique=True, fractional=False, trim="-")
 
 
 def stage_dots(stages: pd.DataFrame, order: list[str], labels: dict[str, str], title: str, source: str) -> plt.Figure:
@@ -233,7 +278,7 @@ def tornado(sens: pd.DataFrame, title: str, source: str) -> plt.Figure:
         ax.barh(y, r["balance_low_input"] - base, left=base, color=PALETTE[1])
         ax.barh(y, r["balance_high_input"] - base, left=base, color=PALETTE[0])
     ax.axvline(base, color="#333333", linewidth=1)
-    ax.set_yticks(range(len(data)), data["input"], fontsize=8)
+    ax.set_yticks(range(len(data)), [labels.label(i) for i in data["input"]], fontsize=8)
     ax.set(title=title, xlabel="supply - demand, t NdPr oxide (blue: input lower, red: input higher)")
     ax.xaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)

@@ -163,7 +163,7 @@ def _summary(results: list[Result], planned: int, output_root: Path, seconds: fl
 
 def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
     """Hash of everything the index page and claims ledger are made from (notebooks, records, lib, claims inventory)."""
-    parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR)}
+    parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR), "commit": provenance.git_commit(paths.PROJECT_ROOT)}
     for nb in notebooks:
         parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
     for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
@@ -215,4 +215,5 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     if missing:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
     sources_page.write(output_root, notebooks)
-    index.write(output_root, notebooks, ledger, {nb.stem: read_manifest(output_root, nb.stem) for nb in notebooks})
+    built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
+    index.write(output_root, notebooks, ledger, {nb.stem: read_manifest(output_root, nb.stem) for nb in notebooks}, built_from)

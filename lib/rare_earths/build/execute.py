@@ -88,6 +88,8 @@ def export_html(executed: Path, html_dir: Path) -> list[Path]:
     """Export a reader version (no code, no prompts) and a full version of an executed notebook."""
     import nbformat
 
+    from ..site import reports
+
     nb = nbformat.read(executed, as_version=4)
     title = notebook_title(nb) or executed.stem
     exporter = _html_exporter()
@@ -95,6 +97,7 @@ def export_html(executed: Path, html_dir: Path) -> list[Path]:
     for suffix, hide in (("", True), (".full", False)):
         exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = hide
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        body = reports.finish(body, nb, executed.stem, executed.parent.parent, reader=hide)
         target = html_dir / f"{executed.stem}{suffix}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body, encoding="utf-8")

@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import claims
+from .. import claims, labels
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from .reports import key_finding
+from .reports import figures, key_finding, reason
 
 TEMPLATE = "index.html.j2"
 
@@ -28,16 +28,19 @@ def section_entries(output_root: Path, notebooks: list[Path], records: dict[str,
         record = records.get(name, {})
         files = record.get("files", [])
         executed = output_root / "executed" / f"{name}.ipynb"
+        run = read_notebook(executed) if f"executed/{name}.ipynb" in files and executed.exists() else None
+        alts = {f["figure"]: f["alt"] for f in figures(run)} if run else {}
         entries.append(
             {
                 "name": name,
                 "title": notebook_title(read_notebook(nb_path)) or name,
                 "status": record.get("status", "not built"),
-                "finding": key_finding(read_notebook(executed)) if f"executed/{name}.ipynb" in files and executed.exists() else "",
+                "finding": key_finding(run) if run else "",
                 "message": record.get("message", ""),
                 "reader": next((f for f in files if f == f"html/{name}.html"), None),
                 "full": next((f for f in files if f == f"html/{name}.full.html"), None),
                 "figures": [f for f in files if f.startswith("figures/") and f.endswith(".png")],
+                "alt": {f: alts.get(f) or f"Chart of section {name[:2]}" for f in files if f.startswith("figures/") and f.endswith(".png")},
                 "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
                 "provenance": {f: _sidecar(f) for f in files if _sidecar(f) in files},
                 "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
@@ -64,7 +67,14 @@ def sweep_entry(output_root: Path) -> dict[str, Any] | None:
     return {"table": "sweep/comparison.csv", "chart": "sweep/figures/comparison.png" if chart.exists() else None, "rows": rows}
 
 
-def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str, Any] | None = None) -> str:
+def wrong(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What the article got wrong: one sentence per contradicted claim, from the ledger."""
+    return [{"claim_id": r["claim_id"], "quote": r["quote"], "reason": reason({k: "" if v is None else str(v) for k, v in r.items()})}
+            for r in rows if r["verdict"] == "contradicted"]
+
+
+def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str, Any] | None = None,
+           built_from: dict[str, str] | None = None) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
 
@@ -74,9 +84,14 @@ def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str
         keep_trailing_newline=True,
     )
     env.filters["num"] = format_number
+    env.filters["claim_value"] = lambda v, unit: labels.claim_value(v, str(unit or ""))
+    env.filters["label"] = labels.label
     counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
-    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts, sweep=sweep)
+    titles = {s["name"]: s["title"] for s in sections}
+    reports = {s["name"]: s["reader"] for s in sections if s["reader"]}
+    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts, sweep=sweep, wrong=wrong(rows),
+                                             titles=titles, reports=reports, built=built_from or {})
 
 
 def format_number(value: float | None) -> str:
@@ -86,7 +101,9 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
 
 
-def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame, records: dict[str, dict[str, Any]]) -> Path:
-    """Write outputs/index.html."""
-    return write_text(render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root)), output_root / "index.html")
+def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame, records: dict[str, dict[str, Any]],
+          built_from: dict[str, str] | None = None) -> Path:
+    """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
+    page = render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root), built_from)
+    return write_text(page, output_root / "index.html")
 

@@ -71,8 +71,30 @@ def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True)
+    env.filters["code"] = inline_code
+    env.filters["day"] = lambda v: str(v)[:10] if v else "undated"
     sources = entries(notebooks, data_dir)
-    return env.get_template(TEMPLATE).render(sources=sources, datasets=datasets(data_dir), unused=[s for s in sources if not s["datasets"]])
+    return env.get_template(TEMPLATE).render(sources=sources, datasets=datasets(data_dir), groups=grouped(sources, datasets(data_dir)),
+                                             unused=[s for s in sources if not s["datasets"]])
+
+
+def inline_code(text: str) -> Any:
+    """Escape text, then show Markdown's `code` spans as <code> (no raw backticks on the page)."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text or ""))))
+
+
+def grouped(sources: list[dict[str, Any]], described: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sources grouped by the first dataset citing them (each source listed once, so its anchor is unique)."""
+    titles = {d["name"]: d["title"] for d in described}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        groups.setdefault(source["datasets"][0] if source["datasets"] else "", []).append(source)
+    order = [d["name"] for d in described if d["name"] in groups] + [k for k in groups if k not in titles]
+    return [{"name": k, "title": titles.get(k, "Cited by no data row" if not k else k), "sources": groups[k]} for k in order]
 
 
 def write(output_root: Path, notebooks: list[Path], data_dir: Path | None = None) -> Path:
