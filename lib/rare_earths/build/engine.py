@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import paths
 from ..outputs import sidecar_path, write_text
-from . import cache  # provenance (importlib.metadata, subprocess) is imported only when something runs
+from . import cache, provenance
 from .execute import run_one
 from .plan import declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
 from .store import is_current, locked, read_json, read_manifest, record, recover, write_timings
@@ -73,8 +73,6 @@ def build(
         results = _cached(plans, output_root, {p.stem for p in forced}, timings)
         todo = [p for p in plans if p.name not in results]
         if todo:
-            from . import provenance
-
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
             results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
@@ -196,7 +194,6 @@ def refresh_index(output_root: Path | None = None) -> None:
 def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
     from .. import claims
-    from . import provenance
     from ..outputs import save_csv
     from ..site import index, sources_page
 

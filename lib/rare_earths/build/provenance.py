@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,8 @@ def git_commit_date(root: Path) -> str:
 
 def versions() -> dict[str, str]:
     """Versions of Python and the main packages (read from their metadata, without importing them)."""
+    from importlib import metadata  # here: it costs ~30 ms to import, and a no-op build never asks for versions
+
     found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
