@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
-    p = sub.add_parser("params", help="list each notebook's parameters and their types")
+    p = sub.add_parser("params", help="list each notebook's parameters: type, default, meaning and allowed values")
     p.add_argument("notebooks", nargs="*")
     r = sub.add_parser("refresh", help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)")
     r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.clients.comtrade.DEFAULT_START)")
@@ -83,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             print(table.to_string(index=False))
             return 1 if any(r.status == "failed" for r in results) else 0
         if args.command == "params":
+            from . import params
+
             for nb in build.select(build.discover(), args.notebooks):
-                declared = build.declared_parameters(nb)
-                print(f"{nb.stem}: " + ", ".join(f"{k} ({t})" for k, t in declared.items()))
+                print(f"{nb.stem}:")
+                for parameter in params.declared(nb).values():
+                    print(f"  {parameter.describe()}")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
         results = build.build(args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import params
 from ..notebook import notebook_title
 from . import provenance
 from .plan import declared_parameters
@@ -132,13 +133,14 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
     executed = staging / "executed" / f"{name}.ipynb"
     executed.parent.mkdir(parents=True)
     os.environ["RARE_EARTHS_OUTPUTS"] = str(output_root)  # inherited by the kernel: see paths.OUTPUTS_DIR
+    os.environ[params.BUILD_ENV] = "1"  # the kernel's params.check: outputs go to the staging folder (output_dir='.')
     message = ""
     try:
-        params = dict(plan.parameters)
+        values = dict(plan.parameters)
         if OUTPUT_PARAMETER in declared_parameters(plan.path):
-            params[OUTPUT_PARAMETER] = "."  # the kernel works in the staging folder: no machine path in the report
+            values[OUTPUT_PARAMETER] = "."  # the kernel works in the staging folder: no machine path in the report
         papermill.execute_notebook(
-            str(plan.path), str(executed), parameters=params, kernel_name=KERNEL_NAME, progress_bar=False,
+            str(plan.path), str(executed), parameters=values, kernel_name=KERNEL_NAME, progress_bar=False,
             cwd=str(staging), request_save_on_cell_execute=False, kernel_manager_class=kernel_manager_class(),
         )
     except PapermillExecutionError as exc:

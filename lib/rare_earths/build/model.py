@@ -8,7 +8,6 @@ from typing import Any
 
 KERNEL_NAME = "python3"
 OUTPUT_PARAMETER = "output_dir"
-TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 METADATA_KEY = "rare_earths"  # notebook metadata: {"inputs": [data files], "after": [notebooks]}
 IMPLICIT_INPUTS = ("data/datapackage.json",)  # the schema every data/ file is loaded against
 STRIPPED_RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path")
