@@ -33,7 +33,7 @@ from ..outputs import sidecar_path, write_text
 from . import cache, provenance
 from .execute import run_one
 from .plan import declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
-from .store import is_current, locked, read_json, read_manifest, record, recover, write_timings
+from .store import changed_outputs, is_current, locked, read_json, read_manifest, record, recover, write_timings
 from .model import BuildError, Plan, Result
 
 
@@ -88,6 +88,10 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
     for plan in plans:
         record = read_manifest(output_root, plan.name)
         if plan.name in forced or not is_current(record, plan.key, output_root):
+            changed = changed_outputs(record, output_root) if record.get("key") == plan.key and record.get("status") == "built" else []
+            if changed and plan.name not in forced:
+                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running", flush=True)
             continue
         timing = timings.get(plan.name, {})
         seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
