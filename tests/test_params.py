@@ -9,8 +9,8 @@ import pytest
 from rare_earths import build, cli, params, paths
 
 CELL = '''window_start = "2025-04-01"  # first quote (ISO date) [allowed: YYYY-MM-DD]
-window_end = "2025-05-06"  # last quote [allowed: YYYY-MM-DD, >= window_start]
-rate: float = 0.0  # CNY per USD; 0 = sourced [allowed: >= 0]
+window_end = "2025-05-06"  # last quote [allowed: YYYY-MM-DD, not before window_start]
+rate: float = 0.0  # CNY per USD; 0 = sourced [allowed: at least 0]
 days = 14  # largest gap in days
 output_dir = ""  # where outputs go
 '''
@@ -19,15 +19,15 @@ output_dir = ""  # where outputs go
 def test_a_parameters_cell_declares_type_default_description_and_range() -> None:
     declared = params.parse_cell(CELL)
     assert list(declared) == ["window_start", "window_end", "rate", "days", "output_dir"]
-    assert declared["window_end"] == params.Parameter("window_end", "str", '"2025-05-06"', "last quote", ("YYYY-MM-DD", ">= window_start"))
+    assert declared["window_end"] == params.Parameter("window_end", "str", '"2025-05-06"', "last quote", ("YYYY-MM-DD", "not before window_start"))
     assert declared["rate"].type_name == "float" and declared["days"].type_name == "int" and declared["days"].allowed == ()
 
 
 def test_params_command_shows_default_description_and_range(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["params", "03"]) == 0
     out = capsys.readouterr().out
-    assert 'window_end (str) = "2025-05-06"; allowed: YYYY-MM-DD, >= window_start  # last European quote of the move' in out
-    assert "max_days_apart (int) = 14; allowed: >= 0  # largest gap in days" in out
+    assert 'window_end (str) = "2025-05-06"; allowed: YYYY-MM-DD, not before window_start  # last European quote of the move' in out
+    assert "max_days_apart (int) = 14; allowed: at least 0  # largest gap in days" in out
 
 
 @pytest.mark.parametrize("word", ["5", "05", "05_defense", "05_defense_demand", "05_defense_demand.ipynb"])
@@ -47,8 +47,8 @@ def test_a_misspelled_or_ambiguous_notebook_is_an_error_with_a_suggestion() -> N
     [
         (["03", "-p", "max_day_apart", "7"], "unknown parameter 'max_day_apart' for 03_prices; did you mean 'max_days_apart'?"),
         (["05", "-p", "f35_lb", "nan"], "05_defense_demand: parameter 'f35_lb' must be a finite number, got nan"),
-        (["03", "-p", "usd_cny_rate", "-7"], "03_prices: parameter 'usd_cny_rate' = -7.0 must be >= 0"),
-        (["03", "-p", "window_end", "2025-03-01"], "03_prices: parameter 'window_end' = '2025-03-01' must be >= window_start ('2025-04-01')"),
+        (["03", "-p", "usd_cny_rate", "-7"], "03_prices: parameter 'usd_cny_rate' = -7.0 must be at least 0"),
+        (["03", "-p", "window_end", "2025-03-01"], "03_prices: parameter 'window_end' = '2025-03-01' must be not before window_start ('2025-04-01')"),
         (["03", "-p", "window_end", "2025-02-30"], "parameter 'window_end' = '2025-02-30' is not a real date"),
         (["04", "-p", "denominator", "total"], "parameter 'denominator' = 'total' is not one of ['printed', 'sum']"),
     ],

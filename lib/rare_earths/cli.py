@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             problems = data.validate_all()
             for problem in problems:
                 print(problem, file=sys.stderr)
-            print(f"data: {len(problems)} problem(s) in {len(data.resource_names())} files")
+            print(f"data: {len(problems)} problem(s)")
             return 1 if problems else 0
         if args.command == "refresh":
             return _refresh(args)

@@ -6,8 +6,10 @@ A notebook declares its parameters in the cell tagged `parameters`, one per line
     name = default  # what it means (its source) [allowed: RULE, RULE]
 
 The type is the annotation if there is one, else the default's type. The optional `[allowed: ...]` rules,
-comma separated: `>= X`, `> X`, `<= X`, `< X` (X a number, or another parameter's name: `>= window_start`),
-`YYYY`, `YYYY-MM`, `YYYY-MM-DD` (a date written so), `one of a|b|c`. A float is always finite (no NaN, no inf).
+comma separated: `at least X`, `above X`, `at most X`, `below X`, `not before X` (X a number, or another
+parameter's name: `not before window_start`), `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (a date written so),
+`one of a|b|c`. Words, not `>=`: papermill cannot read a parameters line whose comment holds `=`, `<` or `>`.
+A float is always finite (no NaN, no inf).
 
 The first code cell of every notebook calls `check(NOTEBOOK, globals())`: it compares the names papermill
 injected (the cell tagged `injected-parameters`, which starts with `# Parameters`) with the declared ones,
@@ -38,7 +40,8 @@ BUILD_ENV = "RARE_EARTHS_BUILD"  # set by the build for its kernels: their outpu
 INJECTED_HEADER = "# Parameters"  # papermill's first line of the injected cell (Python translator)
 DATE_FORMATS = {"YYYY": r"\d{4}", "YYYY-MM": r"\d{4}-\d{2}", "YYYY-MM-DD": r"\d{4}-\d{2}-\d{2}"}
 _ALLOWED = re.compile(r"\[allowed:\s*([^\]]*)\]")
-_COMPARE = re.compile(r"(>=|<=|>|<)\s*(\S+)")
+_COMPARE = re.compile(r"(at least|not before|above|at most|below)\s+(\S+)")
+_OPERATORS = {"at least": ">=", "not before": ">=", "above": ">", "at most": "<=", "below": "<"}
 
 
 class ParameterError(ValueError):
@@ -161,10 +164,11 @@ def _breaks(rule: str, value: Any, values: dict[str, Any]) -> str:
     match = _COMPARE.fullmatch(rule)
     if not match:
         raise ParameterError(f"unreadable allowed rule {rule!r}")
-    op, bound_text = match.groups()
+    words, bound_text = match.groups()
+    op = _OPERATORS[words]
     bound: Any = values.get(bound_text, bound_text) if bound_text in values else _number(bound_text)
     ok = {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound}[op]
-    return "" if ok else f"must be {op} {bound_text}" + (f" ({bound!r})" if bound_text in values else "")
+    return "" if ok else f"must be {words} {bound_text}" + (f" ({bound!r})" if bound_text in values else "")
 
 
 def _number(text: str) -> float:

@@ -55,8 +55,8 @@ def build(
 ) -> list[Result]:
     """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index."""
     started = time.perf_counter()
-    output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
     notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    output_root = checked_output_root(Path(output_root or paths.OUTPUTS_DIR), notebooks_dir.parent)
     available = discover(notebooks_dir)
     if not available:
         raise BuildError(f"no notebooks found in {notebooks_dir}")
@@ -72,6 +72,9 @@ def build(
         timings = read_json(state / "timings.json")
         results = _cached(plans, output_root, {p.stem for p in forced}, timings)
         todo = [p for p in plans if p.name not in results]
+        problems = _data_problems(todo, notebooks_dir.parent)
+        if problems:
+            _refuse_on_data_fault(todo, output_root, available, problems)
         if todo:
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
             results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
@@ -80,6 +83,44 @@ def build(
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
     return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
+
+
+def checked_output_root(output_root: Path, project_root: Path) -> Path:
+    """The outputs folder, resolved; refused when it is the project itself or inside its sources (data/, notebooks/, lib/)."""
+    resolved, project = output_root.resolve(), project_root.resolve()
+    for forbidden in (project / "data", project / "notebooks", project / "lib", paths.PROJECT_ROOT.resolve() / "lib"):
+        if resolved == forbidden or forbidden in resolved.parents:
+            raise BuildError(f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources")
+    if resolved in (project, paths.PROJECT_ROOT.resolve()):
+        raise BuildError(f"--output-dir {output_root} is the project folder itself; choose a folder such as outputs/")
+    return resolved
+
+
+def _data_problems(todo: list[Plan], project_root: Path) -> list[str]:
+    """Validate data/ once before any kernel starts (descriptor included) when a notebook to run reads it."""
+    data_dir = project_root / "data"
+    reads_data = any(rel.startswith("data/") for plan in todo for rel in plan.inputs)
+    if not reads_data or not ((data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()):
+        return []
+    from ..schema import validate_package
+
+    return [str(p) for p in validate_package(data_dir)]
+
+
+def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:
+    """Stop before any kernel starts: the notebooks that would have run are recorded as not built (the index says so)."""
+    message = f"not run: data/ is not valid ({problems[0]}{f' and {len(problems) - 1} more' if len(problems) > 1 else ''})"
+    for plan in todo:
+        if read_manifest(output_root, plan.name):
+            record(output_root, plan, Result(plan.name, "failed", 0.0, f"{plan.path.name}: {message}"))
+    try:
+        built = [nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
+        if (output_root / "index.html").exists():
+            _finish_if_changed(output_root, available, built)
+    except Exception as exc:  # the pages read data/, which is what is broken: the build's message below is the point
+        print(f"index not refreshed ({type(exc).__name__}); it will be on the next good build", file=sys.stderr)
+    shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
+    raise BuildError(f"data/ is not valid; no notebook was run ({len(problems)} problem(s)):\n  {shown}")
 
 
 def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:

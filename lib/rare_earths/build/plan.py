@@ -111,7 +111,7 @@ def _literal(text: str) -> Any:
 
 def declared_dependencies(notebook: Path, available: list[Path]) -> tuple[list[str], list[Path]]:
     """The data files a notebook declares it reads (project-relative) and the notebooks it runs after."""
-    meta = nbfile.read_notebook(notebook).get("metadata", {}).get(METADATA_KEY, {})
+    meta = _read(notebook).get("metadata", {}).get(METADATA_KEY, {})
     inputs, after = meta.get("inputs", []), meta.get("after", [])
     if not (isinstance(inputs, list) and isinstance(after, list) and all(isinstance(x, str) for x in inputs + after)):
         raise BuildError(f"{notebook.name}: metadata {METADATA_KEY}.inputs and .after must be lists of strings")
@@ -125,6 +125,14 @@ def declared_dependencies(notebook: Path, available: list[Path]) -> tuple[list[s
     if notebook in upstream:
         raise BuildError(f"{notebook.name}: a notebook cannot run after itself")
     return inputs, upstream
+
+
+def _read(notebook: Path) -> dict[str, Any]:
+    """A notebook's JSON, or BuildError naming the notebook (e.g. a truncated file)."""
+    try:
+        return nbfile.read_notebook(notebook)
+    except nbfile.NotebookFileError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def in_order(chosen: list[Path], upstream: dict[Path, list[Path]]) -> list[Path]:
@@ -170,7 +178,7 @@ def make_plans(ordered: list[Path], available: list[Path], parameters: dict[Path
         after = [p.stem for p in upstream]
         key = cache.cache_key(
             {
-                "notebook": cache.notebook_fingerprint(nbfile.read_notebook(notebook)),
+                "notebook": cache.notebook_fingerprint(_read(notebook)),
                 "parameters": parameters[notebook],
                 "inputs": hashes,
                 "lib": lib,
