@@ -211,26 +211,6 @@ def test_durations_live_beside_outputs_not_in_them(project: Path, tmp_path: Path
     assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {**timings["92_b"], "last": "cached"}
 
 
-def test_a_killed_build_leaves_outputs_intact_and_the_next_build_recovers(project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    run(project, out, "92")
-    good = (out / "tables" / "92_b.csv").read_bytes()
-    # what a build killed mid-run leaves: a staging folder and a half-written temporary file
-    (out / ".staging" / "92_b" / "tables").mkdir(parents=True)
-    (out / ".staging" / "92_b" / "tables" / "92_b.csv").write_text("half")
-    (out / ".index.html.x1y2.tmp").write_text("<html")
-    assert run(project, out, "92") == {"92_b": "cached"}
-    assert not (out / ".staging").exists() and not list(out.rglob("*.tmp"))
-    assert (out / "tables" / "92_b.csv").read_bytes() == good
-    # killed after its files were promoted but before its record was written: the record is the old one, so it re-runs
-    manifest = out / ".manifests" / "92_b.json"
-    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "key": "from-an-older-build"}))
-    assert run(project, out, "92") == {"92_b": "ran"}
-    # an output deleted by hand is rebuilt
-    (out / "tables" / "92_b.csv").unlink()
-    assert run(project, out, "92") == {"92_b": "ran"}
-
-
 def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])
     plain = cache.notebook_fingerprint(json.loads(nbformat.writes(nb)))

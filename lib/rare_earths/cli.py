@@ -66,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
+        return _run(args)
+    except KeyboardInterrupt:  # the build printed what it kept (BuildInterrupted); 130 = 128 + SIGINT, as shells report Ctrl-C
+        if not isinstance(sys.exc_info()[1], build.BuildInterrupted):
+            print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Carry out one command; return the exit status."""
+    try:
         if args.command == "validate":
             from . import data
 

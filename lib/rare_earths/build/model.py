@@ -22,6 +22,14 @@ class BuildError(Exception):
     """A problem found before any kernel starts: unknown notebook, unknown or ill-typed parameter."""
 
 
+class BuildInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped the build; `kept` names the notebooks whose new outputs were promoted and recorded."""
+
+    def __init__(self, kept: list[str]):
+        super().__init__(kept)
+        self.kept = kept
+
+
 @dataclass
 class Result:
     """What happened to one notebook in one build."""
