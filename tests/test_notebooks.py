@@ -135,7 +135,7 @@ def test_nbconvert_execute_leaves_the_builds_outputs_alone(tmp_path: Path) -> No
     [
         (["-p", "max_day_apart", "7"], "unknown parameter 'max_day_apart'; did you mean 'max_days_apart'?"),
         (["-p", "max_days_apart", "seven"], "parameter 'max_days_apart' expects int, got 'seven'"),
-        (["-p", "window_end", "2025-03-01"], "parameter 'window_end' = '2025-03-01' must be >= window_start"),
+        (["-p", "window_end", "2025-03-01"], "parameter 'window_end' = '2025-03-01' must be not before window_start"),
     ],
 )
 def test_papermill_refuses_a_misspelled_ill_typed_or_meaningless_parameter(given: list[str], message: str, tmp_path: Path) -> None:
@@ -145,3 +145,15 @@ def test_papermill_refuses_a_misspelled_ill_typed_or_meaningless_parameter(given
     assert run.returncode != 0
     assert f"ParameterError: 03_prices: {message}" in run.stderr
     assert not (tmp_path / "outputs" / "scratch" / "03_prices" / "tables").exists()
+
+
+def test_building_one_notebook_keeps_the_shared_pages_whole(tmp_path: Path) -> None:
+    """`build 01` alone: sources.html still lists every dataset and the sections that read it, not only 01's."""
+    build.build(["01"], output_root=tmp_path)
+    page = (tmp_path / "sources.html").read_text(encoding="utf-8")
+    for dataset in ("country_responses", "defense_content", "outlook_assumptions", "stage_shares"):
+        assert dataset in page, dataset
+    for section in ("05_defense_demand", "06_country_responses", "07_outlook"):
+        assert section in page, section
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert all(p.stem in index for p in NOTEBOOKS)

@@ -198,7 +198,11 @@ def check(notebook: str, namespace: dict[str, Any], notebooks_dir: Path | None =
     ParameterError. Values are converted to the declared types in `namespace`. A run outside the build
     writes to outputs/scratch/<notebook>/ unless `output_dir` is set; the first output line says where.
     """
-    declared_here = declared((notebooks_dir or paths.NOTEBOOKS_DIR) / f"{notebook}.ipynb")
+    candidates = [(notebooks_dir or paths.NOTEBOOKS_DIR) / f"{notebook}.ipynb", Path.cwd() / f"{notebook}.ipynb"]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise ParameterError(f"{notebook}: cannot find {notebook}.ipynb to read its declared parameters (looked in the project's notebooks/ and here)")
+    declared_here = declared(found)
     for name in injected_names(namespace.get("In", [])):
         if name not in declared_here:
             raise ParameterError(unknown_name(notebook, name, list(declared_here)))

@@ -34,7 +34,7 @@ from .. import paths
 from ..outputs import sidecar_path, write_text
 from . import cache, provenance
 from .execute import run_one, start_worker
-from .plan import declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
+from .plan import checked_output_root, data_problems, declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
 from .store import changed_outputs, is_current, locked, read_json, read_manifest, record, recover, write_timings
 from .model import BuildError, BuildInterrupted, Plan, Result
 
@@ -93,7 +93,7 @@ def build(
         timings = read_json(state / "timings.json")
         results = _cached(plans, output_root, {p.stem for p in forced}, timings)
         todo = [p for p in plans if p.name not in results]
-        problems = _data_problems(todo, notebooks_dir.parent)
+        problems = data_problems(todo, notebooks_dir.parent)
         if problems:
             _refuse_on_data_fault(todo, output_root, available, problems)
         if todo:
@@ -112,28 +112,6 @@ def build(
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
     return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
-
-
-def checked_output_root(output_root: Path, project_root: Path) -> Path:
-    """The outputs folder, resolved; refused when it is the project itself or inside its sources (data/, notebooks/, lib/)."""
-    resolved, project = output_root.resolve(), project_root.resolve()
-    for forbidden in (project / "data", project / "notebooks", project / "lib", paths.PROJECT_ROOT.resolve() / "lib"):
-        if resolved == forbidden or forbidden in resolved.parents:
-            raise BuildError(f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources")
-    if resolved in (project, paths.PROJECT_ROOT.resolve()):
-        raise BuildError(f"--output-dir {output_root} is the project folder itself; choose a folder such as outputs/")
-    return resolved
-
-
-def _data_problems(todo: list[Plan], project_root: Path) -> list[str]:
-    """Validate data/ once before any kernel starts (descriptor included) when a notebook to run reads it."""
-    data_dir = project_root / "data"
-    reads_data = any(rel.startswith("data/") for plan in todo for rel in plan.inputs)
-    if not reads_data or not ((data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()):
-        return []
-    from ..schema import validate_package
-
-    return [str(p) for p in validate_package(data_dir)]
 
 
 def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:

@@ -189,3 +189,25 @@ def make_plans(ordered: list[Path], available: list[Path], parameters: dict[Path
         keys[notebook.stem] = key
         plans.append(Plan(notebook, parameters[notebook], hashes, after, key))
     return plans
+
+
+def checked_output_root(output_root: Path, project_root: Path) -> Path:
+    """The outputs folder, resolved; refused when it is the project itself or inside its sources (data/, notebooks/, lib/)."""
+    resolved, project = output_root.resolve(), project_root.resolve()
+    for forbidden in (project / "data", project / "notebooks", project / "lib", paths.PROJECT_ROOT.resolve() / "lib"):
+        if resolved == forbidden or forbidden in resolved.parents:
+            raise BuildError(f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources")
+    if resolved in (project, paths.PROJECT_ROOT.resolve()):
+        raise BuildError(f"--output-dir {output_root} is the project folder itself; choose a folder such as outputs/")
+    return resolved
+
+
+def data_problems(todo: list[Plan], project_root: Path) -> list[str]:
+    """Validate data/ once before any kernel starts (descriptor included) when a notebook to run reads it."""
+    data_dir = project_root / "data"
+    reads_data = any(rel.startswith("data/") for plan in todo for rel in plan.inputs)
+    if not reads_data or not ((data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()):
+        return []
+    from ..schema import validate_package
+
+    return [str(p) for p in validate_package(data_dir)]
