@@ -122,6 +122,7 @@ def stop_on_sigterm() -> None:
             return  # already on its way out (the pool may signal again while shutting down)
         if _RUNNING:
             _RUNNING.append("stopping")
+            kill_kernels()  # at once, before the client's shutdown messages can make the kernel print tracebacks
             raise KeyboardInterrupt
         os._exit(0)  # idle: nothing to clean up, and no traceback from the pool's queue
 
