@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test lab validate clean distclean lock sweep
+.PHONY: help venv report test lab validate clean distclean lock sweep git-filter
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,9 +16,23 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(MAKE) --no-print-directory git-filter
 	@touch $(STAMP)
 
 venv: $(STAMP)  ## create/update the project environment only
+
+# What a kernel writes into a notebook (outputs, execution counts, the Python version in language_info) never
+# reaches a commit: nbstripout, pinned in requirements.lock, is this clone's git filter for *.ipynb (.gitattributes).
+# Paths are relative: git runs filters from the top of the work tree, where .venv/ is.
+NBSTRIPOUT_EXTRA_KEYS := metadata.language_info.version metadata.language_info.codemirror_mode metadata.language_info.file_extension metadata.language_info.mimetype metadata.language_info.nbconvert_exporter metadata.language_info.pygments_lexer
+git-filter:  ## keep notebooks committed without outputs (run by the set-up; needs a git clone)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(BIN)/python -m nbstripout --keep-id' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.extrakeys '$(NBSTRIPOUT_EXTRA_KEYS)' && \
+	  git config diff.ipynb.textconv '$(BIN)/python -m nbstripout --keep-id -t' && \
+	  echo "git filter: notebooks are committed without outputs (nbstripout)"; \
+	else echo "not a git clone: no git filter installed"; fi
 
 report: $(STAMP)  ## execute every notebook and export HTML, figures, tables and outputs/index.html
 	$(BIN)/python -m rare_earths build $(ARGS)
@@ -42,7 +56,7 @@ data: $(STAMP)  ## refresh data/comtrade/ from the UN Comtrade API (needs the ne
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet -e . && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
-	@echo "review .lock.tmp, then replace the pins in requirements.lock and environment.yml"; rm -rf .lock-venv
+	@echo "review .lock.tmp, then replace the pins in requirements.lock (environment.yml reads it)"; rm -rf .lock-venv
 
 clean:  ## remove generated outputs and the build's records (.build/)
 	rm -rf outputs .build

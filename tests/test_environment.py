@@ -1,4 +1,4 @@
-"""The pinned environment files agree: requirements.lock, environment.yml and pyproject.toml."""
+"""The pinned environment files agree: requirements.lock (the pins), environment.yml (installs exactly them) and pyproject.toml."""
 
 from __future__ import annotations
 
@@ -22,17 +22,11 @@ def lock_pins() -> dict[str, str]:
     return pins
 
 
-def env_pins() -> tuple[list[str], dict[str, str]]:
-    """Conda dependencies and pip pins from environment.yml."""
+def env_file() -> tuple[list[str], list[str]]:
+    """Conda dependencies and the pip section of environment.yml."""
     env = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    pins = {}
-    for item in pip:
-        if item.startswith("-e"):
-            continue
-        name, _, version = item.partition("==")
-        pins[re.sub(r"[-_.]+", "-", name.lower())] = version
-    return [d for d in env["dependencies"] if isinstance(d, str)], pins
+    return [d for d in env["dependencies"] if isinstance(d, str)], pip
 
 
 def direct_dependencies() -> list[str]:
@@ -41,23 +35,28 @@ def direct_dependencies() -> list[str]:
     return [re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", d)[0].lower()) for d in project["dependencies"]]
 
 
-def test_environment_yml_pins_match_the_lock() -> None:
-    lock = lock_pins()
-    _, pins = env_pins()
-    assert pins, "environment.yml has no pip pins"
-    assert {k: v for k, v in pins.items() if lock.get(k) != v} == {}
+def test_environment_yml_installs_exactly_the_lock() -> None:
+    """Conda users get the same transitive versions as `make`: the pip section reads requirements.lock, pins nothing of its own."""
+    conda, pip = env_file()
+    assert pip == ["-r requirements.lock", "-e ."]
+    assert (paths.PROJECT_ROOT / "requirements.lock").is_file()
+    assert [d for d in conda if not d.startswith(("python", "pip"))] == [], "conda packages would shadow the lock's pins"
 
 
-def test_every_direct_dependency_is_pinned_in_both_files() -> None:
+def test_every_direct_dependency_is_pinned_in_the_lock() -> None:
     lock = lock_pins()
-    _, pins = env_pins()
     for name in direct_dependencies():
         assert name in lock, f"{name} not in requirements.lock"
-        assert name in pins, f"{name} not in environment.yml"
+
+
+def test_readme_gives_conda_users_their_commands() -> None:
+    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("conda env create -f environment.yml", "python -m rare_earths build", "jupyter lab --notebook-dir=notebooks", "pytest"):
+        assert command in readme, command
 
 
 def test_python_version_agrees() -> None:
-    conda, _ = env_pins()
+    conda, _ = env_file()
     python = next(d for d in conda if d.startswith("python"))
     required = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert required == ">=3.11" and python in ("python=3.11", "python>=3.11")

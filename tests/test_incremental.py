@@ -211,26 +211,6 @@ def test_durations_live_beside_outputs_not_in_them(project: Path, tmp_path: Path
     assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {**timings["92_b"], "last": "cached"}
 
 
-def test_a_killed_build_leaves_outputs_intact_and_the_next_build_recovers(project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    run(project, out, "92")
-    good = (out / "tables" / "92_b.csv").read_bytes()
-    # what a build killed mid-run leaves: a staging folder and a half-written temporary file
-    (out / ".staging" / "92_b" / "tables").mkdir(parents=True)
-    (out / ".staging" / "92_b" / "tables" / "92_b.csv").write_text("half")
-    (out / ".index.html.x1y2.tmp").write_text("<html")
-    assert run(project, out, "92") == {"92_b": "cached"}
-    assert not (out / ".staging").exists() and not list(out.rglob("*.tmp"))
-    assert (out / "tables" / "92_b.csv").read_bytes() == good
-    # killed after its files were promoted but before its record was written: the record is the old one, so it re-runs
-    manifest = out / ".manifests" / "92_b.json"
-    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "key": "from-an-older-build"}))
-    assert run(project, out, "92") == {"92_b": "ran"}
-    # an output deleted by hand is rebuilt
-    (out / "tables" / "92_b.csv").unlink()
-    assert run(project, out, "92") == {"92_b": "ran"}
-
-
 def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])
     plain = cache.notebook_fingerprint(json.loads(nbformat.writes(nb)))
@@ -249,3 +229,33 @@ def test_a_second_build_on_the_same_outputs_is_refused(tmp_path: Path) -> None:
         with pytest.raises(build.BuildError, match="another build is writing"):
             with store.locked(paths.state_dir(out)):
                 pass
+
+
+def test_outputs_changed_outside_the_build_are_rebuilt_and_the_build_says_so(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    run(project, out, "92")
+    manifest = json.loads((out / ".manifests" / "92_b.json").read_text())
+    assert manifest["sha256"]["tables/92_b.csv"] == cache.sha256_file(out / "tables" / "92_b.csv")
+    assert sorted(manifest["sha256"]) == sorted(manifest["files"])
+    good = (out / "tables" / "92_b.csv").read_bytes()
+    (out / "tables" / "92_b.csv").write_text("y\n999\n")  # e.g. a papermill run of an older version, writing into outputs/
+    capsys.readouterr()
+    assert run(project, out, "92") == {"92_b": "ran"}
+    assert "[92_b] outputs changed or removed outside the build (tables/92_b.csv): re-running" in capsys.readouterr().out
+    assert (out / "tables" / "92_b.csv").read_bytes() == good
+
+
+def test_the_cache_key_ignores_what_a_kernel_or_jupyterlab_writes() -> None:
+    nb = json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])))
+    nb["metadata"] = {"kernelspec": {"name": "python3", "display_name": "Python 3"}, "language_info": {"name": "python"}, "rare_earths": {"inputs": []}}
+    plain = cache.notebook_fingerprint(nb)
+    ran = json.loads(json.dumps(nb))
+    ran["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}  # written by a JupyterLab run
+    ran["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    ran["metadata"]["widgets"] = {"state": {}}
+    ran["cells"][0]["id"] = "f00d"
+    ran["cells"][0]["metadata"]["scrolled"] = True
+    assert cache.notebook_fingerprint(ran) == plain
+    declared = json.loads(json.dumps(nb))
+    declared["metadata"]["rare_earths"]["inputs"] = ["data/a.csv"]
+    assert cache.notebook_fingerprint(declared) != plain

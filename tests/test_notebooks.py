@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rare_earths import build, claims, paths
+from rare_earths import build, claims, params, paths
 
 NOTEBOOKS = build.discover()
 
@@ -90,12 +91,70 @@ def test_a_notebook_runs_with_the_plain_papermill_command(tmp_path: Path) -> Non
 def test_each_notebook_runs_top_to_bottom_as_in_jupyterlab(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """'Run All' in JupyterLab: the default python3 kernel, the notebook's own folder as working directory, defaults only.
 
-    RARE_EARTHS_OUTPUTS points the default output folder at a temporary one, so the test leaves outputs/ alone.
+    RARE_EARTHS_OUTPUTS points the outputs folder at a temporary one; the run writes into its scratch folder, not the build's.
     """
     from nbclient import NotebookClient
 
     monkeypatch.setenv("RARE_EARTHS_OUTPUTS", str(tmp_path))
+    monkeypatch.delenv(params.BUILD_ENV, raising=False)
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
-    assert any((tmp_path / "tables").glob(f"{path.stem[:2]}_*.csv")), "nothing written to the outputs folder"
+    assert any((tmp_path / "scratch" / path.stem / "tables").glob(f"{path.stem[:2]}_*.csv")), "nothing written to the scratch folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scratch"], "a run outside the build wrote into the build's outputs"
+    first = next(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert first["text"].startswith(f"{path.stem}: run outside the build; figures and tables go to ")
+
+
+def _outside(tmp_path: Path) -> dict[str, str]:
+    """The environment of a user's shell: outputs folder pointed at a temporary one, not inside a build."""
+    env = {k: v for k, v in os.environ.items() if k != params.BUILD_ENV}
+    return {**env, "RARE_EARTHS_OUTPUTS": str(tmp_path / "outputs")}
+
+
+def test_papermill_without_output_dir_leaves_the_builds_outputs_alone(tmp_path: Path) -> None:
+    """`papermill 03_prices.ipynb out.ipynb -p max_days_apart 7` used to rewrite outputs/tables/03_europe_china_ratios.csv."""
+    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "03_prices.ipynb", str(tmp_path / "run.ipynb"), "-p", "max_days_apart", "7"]
+    subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True, env=_outside(tmp_path))
+    outputs = tmp_path / "outputs"
+    assert sorted(p.name for p in outputs.iterdir()) == ["scratch"]
+    assert (outputs / "scratch" / "03_prices" / "tables" / "03_europe_china_ratios.csv").exists()
+    nb = nbformat.read(tmp_path / "run.ipynb", as_version=4)
+    first = next(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert first["text"].startswith("03_prices: run outside the build; figures and tables go to ")
+
+
+def test_nbconvert_execute_leaves_the_builds_outputs_alone(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "04_refining_share.ipynb", "--output-dir", str(tmp_path)]
+    subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True, env=_outside(tmp_path))
+    assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == ["scratch"]
+    assert list((tmp_path / "outputs" / "scratch" / "04_refining_share" / "tables").glob("04_*.csv"))
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (["-p", "max_day_apart", "7"], "unknown parameter 'max_day_apart'; did you mean 'max_days_apart'?"),
+        (["-p", "max_days_apart", "seven"], "parameter 'max_days_apart' expects int, got 'seven'"),
+        (["-p", "window_end", "2025-03-01"], "parameter 'window_end' = '2025-03-01' must be not before window_start"),
+    ],
+)
+def test_papermill_refuses_a_misspelled_ill_typed_or_meaningless_parameter(given: list[str], message: str, tmp_path: Path) -> None:
+    """papermill only warns about an unknown name and would run on defaults; the notebook's first code cell refuses it."""
+    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "03_prices.ipynb", str(tmp_path / "run.ipynb"), *given]
+    run = subprocess.run(cmd, cwd=paths.NOTEBOOKS_DIR, capture_output=True, text=True, env=_outside(tmp_path))
+    assert run.returncode != 0
+    assert f"ParameterError: 03_prices: {message}" in run.stderr
+    assert not (tmp_path / "outputs" / "scratch" / "03_prices" / "tables").exists()
+
+
+def test_building_one_notebook_keeps_the_shared_pages_whole(tmp_path: Path) -> None:
+    """`build 01` alone: sources.html still lists every dataset and the sections that read it, not only 01's."""
+    build.build(["01"], output_root=tmp_path)
+    page = (tmp_path / "sources.html").read_text(encoding="utf-8")
+    for dataset in ("country_responses", "defense_content", "outlook_assumptions", "stage_shares"):
+        assert dataset in page, dataset
+    for section in ("05_defense_demand", "06_country_responses", "07_outlook"):
+        assert section in page, section
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert all(p.stem in index for p in NOTEBOOKS)

@@ -42,6 +42,9 @@ def test_an_ambiguous_or_missing_quote_is_an_error_naming_it() -> None:
         prices.one(q, "Tb", "europe", "2025-04-01")
     with pytest.raises(prices.QuoteError, match="0 quotes"):
         prices.one(q, "Dy", "europe", "2025-04-01")
+    # a date with no quote (e.g. window_end of notebook 03) lists the dates that have one
+    with pytest.raises(prices.QuoteError, match="0 quotes match Tb oxide in europe on 2025-05-07; dates with a quote: 2025-04-01"):
+        prices.one(q, "Tb", "europe", "2025-05-07", product="oxide")
 
 
 def test_yuan_prices_are_converted_at_the_nearest_sourced_rate_or_a_fixed_one() -> None:

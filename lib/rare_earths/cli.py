@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
-    p = sub.add_parser("params", help="list each notebook's parameters and their types")
+    p = sub.add_parser("params", help="list each notebook's parameters: type, default, meaning and allowed values")
     p.add_argument("notebooks", nargs="*")
     r = sub.add_parser("refresh", help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)")
     r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.clients.comtrade.DEFAULT_START)")
@@ -66,13 +66,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
+        return _run(args)
+    except KeyboardInterrupt:  # the build printed what it kept (BuildInterrupted); 130 = 128 + SIGINT, as shells report Ctrl-C
+        if not isinstance(sys.exc_info()[1], build.BuildInterrupted):
+            print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Carry out one command; return the exit status."""
+    try:
         if args.command == "validate":
             from . import data
 
             problems = data.validate_all()
             for problem in problems:
                 print(problem, file=sys.stderr)
-            print(f"data: {len(problems)} problem(s) in {len(data.resource_names())} files")
+            print(f"data: {len(problems)} problem(s)")
             return 1 if problems else 0
         if args.command == "refresh":
             return _refresh(args)
@@ -83,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
             print(table.to_string(index=False))
             return 1 if any(r.status == "failed" for r in results) else 0
         if args.command == "params":
+            from . import params
+
             for nb in build.select(build.discover(), args.notebooks):
-                declared = build.declared_parameters(nb)
-                print(f"{nb.stem}: " + ", ".join(f"{k} ({t})" for k, t in declared.items()))
+                print(f"{nb.stem}:")
+                for parameter in params.declared(nb).values():
+                    print(f"  {parameter.describe()}")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
         results = build.build(args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force)

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import paths
-from .schema import DataValidationError, Problem, rel_path, validate_resource  # noqa: F401 (DataValidationError, Problem: part of this module's interface)
+from .schema import DataValidationError, Problem, rel_path, validate_package, validate_resource  # noqa: F401 (DataValidationError, Problem: part of this module's interface)
 
 
 def read_descriptor(path: Path | None = None) -> dict[str, Any]:
@@ -61,13 +61,7 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
 
 def validate_all(data_dir: Path | None = None) -> list[Problem]:
     """Validate every resource of the package; return all problems found (empty when valid)."""
-    data_dir = data_dir or paths.DATA_DIR
-    descriptor = read_descriptor(data_dir / "datapackage.json")
-    problems: list[Problem] = []
-    for res in descriptor["resources"]:
-        if not _absent_optional(res, data_dir):
-            problems += validate_resource(res, descriptor, data_dir)[1]
-    return problems
+    return validate_package(data_dir or paths.DATA_DIR)
 
 
 def is_present(name: str, data_dir: Path | None = None) -> bool:

@@ -8,8 +8,15 @@ from typing import Any
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
-    """A notebook as plain JSON."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A notebook as plain JSON; a file that is not (truncated, not UTF-8) is a ValueError naming it."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotebookFileError(f"{Path(path).name}: not a readable notebook ({exc}); restore it, e.g. `git checkout -- notebooks/{Path(path).name}`") from None
+
+
+class NotebookFileError(ValueError):
+    """A notebook file that is not valid JSON."""
 
 
 def notebook_title(nb: Any) -> str:

@@ -15,9 +15,23 @@ OUTPUTS_DIR = Path(os.environ.get("RARE_EARTHS_OUTPUTS") or PROJECT_ROOT / "outp
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
 
 
-def output_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Return the outputs folder: `override` if given (a notebook parameter), else outputs/."""
-    return Path(override) if override else OUTPUTS_DIR
+def output_dir(override: str | os.PathLike[str] | None = None, notebook: str = "") -> Path:
+    """The folder a notebook writes to: `override` if given (the `output_dir` parameter; the build sets it),
+    else the notebook's scratch folder: a run outside the build never writes into the build's outputs."""
+    return Path(override) if override else scratch_dir(notebook or "notebook")
+
+
+def scratch_dir(notebook: str) -> Path:
+    """Where a run outside the build (papermill, nbconvert, JupyterLab) writes: outputs/scratch/<notebook>/ (git-ignored)."""
+    return OUTPUTS_DIR / "scratch" / notebook
+
+
+def display(path: Path) -> str:
+    """A path for messages: project-relative when inside the project (no machine path), else as given."""
+    try:
+        return Path(path).resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def figures_dir(root: Path) -> Path:

@@ -8,6 +8,7 @@ Schema implemented here and why it is not the `frictionless` library at run time
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -58,13 +59,25 @@ def rel_path(path: Path) -> str:
         return str(path)
 
 
+BOM = "\ufeff"
+
+
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
-    """Read a CSV strictly: header, (line number, cells) per row, and parse problems."""
+    """Read a CSV strictly: header, (line number, cells) per row, and parse problems (BOM, bad byte, malformed, empty)."""
     f = rel_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [], [Problem(f, None, None, f"cannot read file: {exc}")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [], [Problem(f, None, None, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        return [], [], [Problem(f, line, None, f"byte 0x{byte} is not UTF-8; save the file as UTF-8")]
+    if text.startswith(BOM):
+        return [], [], [Problem(f, 1, None, "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM "
+                                             "(e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)")]
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -133,6 +146,8 @@ def validate_resource(
     problems += [Problem(f, 1, h, "duplicate column") for h in dupes]
     if problems:
         return [], problems
+    if not raw:
+        return [], [Problem(f, None, None, "no rows: the dataset is empty (only a header)")]
     rows: list[dict[str, Any]] = []
     for line, cells in raw:
         if len(cells) != len(header):
@@ -151,6 +166,9 @@ def validate_resource(
 def _typed_cell(cell: str, fd: dict[str, Any], f: str, line: int, problems: list[Problem]) -> Any:
     """Parse and check one cell, appending any problem; return the typed value or None."""
     name = fd["name"]
+    if cell != cell.strip():
+        problems.append(Problem(f, line, name, f"{cell!r} has surrounding spaces; remove them"))
+        return None
     if cell.strip() == "":
         if fd.get("constraints", {}).get("required"):
             problems.append(Problem(f, line, name, "required value is empty"))
@@ -186,16 +204,29 @@ def _check_unique(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> li
 
 
 def _check_units(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> list[Problem]:
-    """Project rule `unitsBy`: the unit column must fit the row's measure."""
+    """Project rule `unitsBy`: the unit must fit the row's measure, agree with the unit as printed beside it
+    (`printed`: a pattern per unit), and values in that unit must be within its bounds (`bounds`, e.g. percent 0-100)."""
     rule = res.get("unitsBy")
     if not rule:
         return []
     by, allowed = rule["field"], rule["units"]
+    printed, bounds = rule.get("printed"), rule.get("bounds", {})
     problems = []
     for row in rows:
+        unit, line = row.get("unit"), row["_line"]
+        if unit is None:
+            continue
         ok = allowed.get(row.get(by), [])
-        if row.get("unit") is not None and row.get(by) is not None and row["unit"] not in ok:
-            problems.append(Problem(f, row["_line"], "unit", f"unit {row['unit']!r} does not match {by} {row[by]!r} (expected one of {ok})"))
+        if row.get(by) is not None and unit not in ok:
+            problems.append(Problem(f, line, "unit", f"unit {unit!r} does not match {by} {row[by]!r} (expected one of {ok})"))
+        pattern = printed["patterns"].get(unit) if printed else None
+        shown = row.get(printed["field"]) if printed else None
+        if pattern and shown is not None and not re.fullmatch(pattern, shown):
+            problems.append(Problem(f, line, "unit", f"unit {unit!r} disagrees with {printed['field']} {shown!r}"))
+        for column in ("value", "value_high"):
+            value, limits = row.get(column), bounds.get(unit, {})
+            if value is not None and (value < limits.get("minimum", value) or value > limits.get("maximum", value)):
+                problems.append(Problem(f, line, column, f"{value!r} {unit} is outside {limits.get('minimum')}..{limits.get('maximum')}"))
     return problems
 
 
@@ -210,17 +241,35 @@ def _check_foreign_keys(
         if target is res:
             known = {row[ref["fields"]] for row in rows}
         else:
-            known = set(_read_key_column(data_dir / target["path"], ref["fields"]))
+            header, raw, unreadable = read_rows(data_dir / target["path"])
+            if unreadable or ref["fields"] not in header:
+                why = unreadable[0].message if unreadable else f"it has no column {ref['fields']!r}"
+                problems.append(Problem(f, None, field, f"cannot check {field} against {target['path']}: {why} (fix that file first)"))
+                continue
+            i = header.index(ref["fields"])
+            known = {cells[i] for _, cells in raw if len(cells) > i}
         for row in rows:
             if row.get(field) is not None and row[field] not in known:
                 problems.append(Problem(f, row["_line"], field, f"{row[field]!r} is not a {ref['fields']} in {target['path']}"))
     return problems
 
 
-def _read_key_column(path: Path, column: str) -> list[str]:
-    """Values of one column of a referenced CSV (for foreign keys)."""
-    header, raw, problems = read_rows(path)
-    if problems or column not in header:
-        return []
-    i = header.index(column)
-    return [cells[i] for _, cells in raw if len(cells) > i]
+def validate_package(data_dir: Path) -> list[Problem]:
+    """Validate the descriptor and every resource of a data package (no pandas: the build calls it before any kernel starts)."""
+    path = data_dir / "datapackage.json"
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [Problem(rel_path(path), getattr(exc, "lineno", None), None, f"cannot read descriptor: {getattr(exc, 'strerror', None) or exc}")]
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    if not isinstance(resources, list) or not resources:
+        return [Problem(rel_path(path), None, None, "descriptor declares no resources")]
+    problems: list[Problem] = []
+    for res in resources:
+        if not (isinstance(res, dict) and {"name", "path", "schema"} <= set(res)):
+            problems.append(Problem(rel_path(path), None, None, f"resource {res.get('name') if isinstance(res, dict) else res!r} lacks name, path or schema"))
+            continue
+        if res.get("optional") and not (data_dir / res["path"]).exists():
+            continue
+        problems += validate_resource(res, descriptor, data_dir)[1]
+    return problems

@@ -6,11 +6,11 @@ imported here: it loads pandas and matplotlib, and a no-op build must stay fast.
 """
 
 from .engine import build, finish, refresh_index
-from .model import KERNEL_NAME, OUTPUT_PARAMETER, BuildError, Plan, Result
+from .model import KERNEL_NAME, OUTPUT_PARAMETER, BuildError, BuildInterrupted, Plan, Result
 from .plan import coerce, declared_parameters, discover, resolve_parameters, select
 from .store import read_manifest
 
 __all__ = [
-    "KERNEL_NAME", "OUTPUT_PARAMETER", "BuildError", "Plan", "Result",
+    "KERNEL_NAME", "OUTPUT_PARAMETER", "BuildError", "BuildInterrupted", "Plan", "Result",
     "build", "coerce", "declared_parameters", "discover", "finish", "read_manifest", "refresh_index", "resolve_parameters", "select",
 ]

@@ -1,7 +1,7 @@
 """Content hashes and cache keys for the incremental build, with the standard library only.
 
 A notebook's cache key is a sha256 over everything its outputs can depend on: the notebook
-itself (outputs and execution metadata stripped), its parameters, the bytes of each data file it
+itself (cell sources and tags and its rare_earths metadata, nothing a kernel writes), its parameters, the bytes of each data file it
 declares, the source of lib/rare_earths (code and templates), the pinned environment
 (requirements.lock), the interpreter version, and the keys of the notebooks it runs after.
 Timestamps play no part, so a fresh clone or a checkout rebuilds nothing that has not changed.
@@ -16,9 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-KEY_VERSION = 1  # bump when the key's recipe changes, invalidating every cached result
-VOLATILE_NOTEBOOK_METADATA = ("papermill",)  # rewritten by every execution
-VOLATILE_CELL_METADATA = ("execution", "papermill")
+KEY_VERSION = 2  # bump when the key's recipe changes, invalidating every cached result
+PROJECT_METADATA = "rare_earths"  # the notebook metadata block the build reads (inputs, after): part of the key
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole rare_earths package, every wing
 
 
@@ -38,14 +37,17 @@ def canonical_json(value: Any) -> bytes:
 
 
 def notebook_fingerprint(nb: dict[str, Any]) -> str:
-    """Hash of a notebook's content without outputs, execution counts or execution timings."""
-    meta = {k: v for k, v in nb.get("metadata", {}).items() if k not in VOLATILE_NOTEBOOK_METADATA}
+    """Hash of what a notebook asks to run: each cell's type, source and tags, and the project's metadata block.
+
+    Nothing a kernel or JupyterLab writes counts (outputs, execution counts and timings, kernelspec,
+    language_info, widget state, cell ids): opening and running a notebook does not change its key.
+    """
     cells = []
     for cell in nb.get("cells", []):
-        cell = {k: v for k, v in cell.items() if k not in ("outputs", "execution_count")}
-        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k not in VOLATILE_CELL_METADATA}
-        cells.append(cell)
-    return sha256_bytes(canonical_json({**nb, "metadata": meta, "cells": cells}))
+        source = cell.get("source", "")
+        tags = cell.get("metadata", {}).get("tags", [])
+        cells.append({"type": cell.get("cell_type"), "source": source if isinstance(source, str) else "".join(source), "tags": sorted(tags)})
+    return sha256_bytes(canonical_json({"cells": cells, PROJECT_METADATA: nb.get("metadata", {}).get(PROJECT_METADATA, {})}))
 
 
 def tree_digest(folder: Path) -> str:

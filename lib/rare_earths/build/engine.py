@@ -25,16 +25,37 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .. import paths
 from ..outputs import sidecar_path, write_text
 from . import cache, provenance
-from .execute import run_one
-from .plan import declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
-from .store import is_current, locked, read_json, read_manifest, record, recover, write_timings
-from .model import BuildError, Plan, Result
+from .execute import run_one, start_worker
+from .plan import checked_output_root, data_problems, declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
+from .store import changed_outputs, is_current, locked, read_json, read_manifest, record, recover, write_timings
+from .model import BuildError, BuildInterrupted, Plan, Result
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM stops the build as Ctrl-C (SIGINT) does: a KeyboardInterrupt in the main process."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def forced_notebooks(available: list[Path], force: bool | list[str]) -> list[Path]:
@@ -55,8 +76,8 @@ def build(
 ) -> list[Result]:
     """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index."""
     started = time.perf_counter()
-    output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
     notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    output_root = checked_output_root(Path(output_root or paths.OUTPUTS_DIR), notebooks_dir.parent)
     available = discover(notebooks_dir)
     if not available:
         raise BuildError(f"no notebooks found in {notebooks_dir}")
@@ -67,19 +88,46 @@ def build(
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
     plans = make_plans(ordered, available, typed, notebooks_dir.parent)
     state = paths.state_dir(output_root)
-    with locked(state):
+    with locked(state), _interruptible():
         recover(output_root)
         timings = read_json(state / "timings.json")
         results = _cached(plans, output_root, {p.stem for p in forced}, timings)
         todo = [p for p in plans if p.name not in results]
+        problems = data_problems(todo, notebooks_dir.parent)
+        if problems:
+            _refuse_on_data_fault(todo, output_root, available, problems)
         if todo:
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
-            results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
+            try:
+                results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
+            except BuildInterrupted as stopped:
+                shutil.rmtree(output_root / ".staging", ignore_errors=True)
+                ran = {n: r for n, r in results.items() if n in stopped.kept}
+                write_timings(state, plans, {**results, **ran}, timings)
+                kept = ", ".join(stopped.kept) or "none"
+                print(f"build interrupted: new outputs kept and recorded for {kept}; every other notebook keeps its previous outputs", file=sys.stderr, flush=True)
+                raise
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
         write_timings(state, plans, results, timings)
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
     return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
+
+
+def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:
+    """Stop before any kernel starts: the notebooks that would have run are recorded as not built (the index says so)."""
+    message = f"not run: data/ is not valid ({problems[0]}{f' and {len(problems) - 1} more' if len(problems) > 1 else ''})"
+    for plan in todo:
+        if read_manifest(output_root, plan.name):
+            record(output_root, plan, Result(plan.name, "failed", 0.0, f"{plan.path.name}: {message}"))
+    try:
+        built = [nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
+        if (output_root / "index.html").exists():
+            _finish_if_changed(output_root, available, built)
+    except Exception as exc:  # the pages read data/, which is what is broken: the build's message below is the point
+        print(f"index not refreshed ({type(exc).__name__}); it will be on the next good build", file=sys.stderr)
+    shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
+    raise BuildError(f"data/ is not valid; no notebook was run ({len(problems)} problem(s)):\n  {shown}")
 
 
 def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
@@ -88,6 +136,10 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
     for plan in plans:
         record = read_manifest(output_root, plan.name)
         if plan.name in forced or not is_current(record, plan.key, output_root):
+            changed = changed_outputs(record, output_root) if record.get("key") == plan.key and record.get("status") == "built" else []
+            if changed and plan.name not in forced:
+                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running", flush=True)
             continue
         timing = timings.get(plan.name, {})
         seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
@@ -107,7 +159,8 @@ def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs:
     stop = False
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=skip_slow_imports) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=start_worker)
+    try:
         while waiting or running:
             for plan in [] if stop else list(waiting):
                 if any(up not in results for up in plan.after):
@@ -132,7 +185,29 @@ def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs:
                     stop = True
                     for other in running:
                         other.cancel()
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        for future, plan in running.items():  # finished (and so promoted) before the stop: record it now
+            if future.done() and not future.cancelled() and future.exception() is None and plan.name not in results:
+                results[plan.name] = _report(future.result())
+                record(output_root, plan, results[plan.name])
+        raise BuildInterrupted(sorted(name for name, r in results.items() if name not in done and r.status == "ran")) from None
+    pool.shutdown()
     return {p.name: results[p.name] for p in todo if p.name in results}
+
+
+def _stop_workers(pool: Any, grace: float = 10.0) -> None:
+    """Stop every worker: SIGTERM makes a running one shut its kernel down and promote nothing; then wait, then kill."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _report(result: Result) -> Result:

@@ -8,7 +8,6 @@ from typing import Any
 
 KERNEL_NAME = "python3"
 OUTPUT_PARAMETER = "output_dir"
-TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 METADATA_KEY = "rare_earths"  # notebook metadata: {"inputs": [data files], "after": [notebooks]}
 IMPLICIT_INPUTS = ("data/datapackage.json",)  # the schema every data/ file is loaded against
 STRIPPED_RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path")
@@ -21,6 +20,14 @@ SLOW_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
 
 class BuildError(Exception):
     """A problem found before any kernel starts: unknown notebook, unknown or ill-typed parameter."""
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped the build; `kept` names the notebooks whose new outputs were promoted and recorded."""
+
+    def __init__(self, kept: list[str]):
+        super().__init__(kept)
+        self.kept = kept
 
 
 @dataclass

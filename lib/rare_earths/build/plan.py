@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from pathlib import Path
 from typing import Any
 
 from .. import notebook as nbfile
-from .. import paths
+from .. import params, paths
 from . import cache
-from .model import IMPLICIT_INPUTS, METADATA_KEY, OUTPUT_PARAMETER, SLOW_OPTIONAL_IMPORTS, TYPES, BuildError, Plan
+from .model import IMPLICIT_INPUTS, METADATA_KEY, OUTPUT_PARAMETER, SLOW_OPTIONAL_IMPORTS, BuildError, Plan
 
 
 def discover(notebooks_dir: Path | None = None) -> list[Path]:
@@ -19,18 +20,30 @@ def discover(notebooks_dir: Path | None = None) -> list[Path]:
 
 
 def select(available: list[Path], wanted: list[str]) -> list[Path]:
-    """Pick notebooks by number ('01'), stem ('01_exports') or file name; all when none is named."""
+    """Pick notebooks by number ('01' or '1'), stem ('01_exports'), unique prefix ('05_def') or file name; all when none is named."""
     if not wanted:
         return available
     chosen = []
     for word in wanted:
         key = Path(word).name.removesuffix(".ipynb")
-        hits = [p for p in available if p.stem == key or p.stem.split("_", 1)[0] == key]
-        if not hits:
-            names = ", ".join(p.stem for p in available)
-            raise BuildError(f"unknown notebook {word!r}; available: {names}")
+        hits = _matches(available, key)
+        if len(hits) != 1:
+            names = [p.stem for p in available]
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+            what = f"ambiguous notebook {word!r} (matches {', '.join(h.stem for h in hits)})" if hits else f"unknown notebook {word!r}"
+            hint = f"; did you mean {close[0]!r}?" if close and not hits else ""
+            raise BuildError(f"{what}{hint}; available: {', '.join(names)}")
         chosen += [h for h in hits if h not in chosen]
     return sorted(chosen)
+
+
+def _matches(available: list[Path], key: str) -> list[Path]:
+    """Notebooks a word names: exact stem, its number (with or without the leading zero), else a unique prefix of the stem."""
+    number = key.zfill(2) if key.isdigit() else None
+    exact = [p for p in available if p.stem == key or p.stem.split("_", 1)[0] == number]
+    if exact or not key:
+        return exact
+    return [p for p in available if p.stem.startswith(key)]
 
 
 def skip_slow_imports() -> None:
@@ -41,62 +54,64 @@ def skip_slow_imports() -> None:
 
 def declared_parameters(notebook: Path) -> dict[str, str]:
     """Parameter names of a notebook's `parameters` cell and their types (annotation, else the default's type)."""
-    skip_slow_imports()
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not cells:
-        raise BuildError(f"{notebook.name}: no cell tagged 'parameters'")
-    from papermill import inspect_notebook
-
-    return {name: p["inferred_type_name"] if p["inferred_type_name"] != "None" else _default_type(p["default"]) for name, p in inspect_notebook(str(notebook)).items()}
+    return {name: p.type_name for name, p in _declared(notebook).items()}
 
 
-def _default_type(default: str) -> str:
-    """The type name of a parameter's default value as written in the parameters cell."""
-    import ast
-
+def _declared(notebook: Path) -> dict[str, params.Parameter]:
+    """A notebook's declared parameters (see rare_earths.params), or BuildError."""
     try:
-        return type(ast.literal_eval(default)).__name__
-    except (ValueError, SyntaxError):
-        return "unknown"
+        return params.declared(notebook)
+    except params.ParameterError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def coerce(notebook: str, name: str, raw: Any, type_name: str) -> Any:
-    """Convert a command-line value to the declared type of a parameter, or raise BuildError."""
-    kind = TYPES.get(type_name.replace("None", "").strip(" |") or "str")
-    if kind is None:
-        raise BuildError(f"{notebook}: parameter {name!r} has a type ({type_name}) that cannot be set from the command line")
-    if not isinstance(raw, str):
-        if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
-            return raw
-        raw = str(raw)
+    """Convert a command-line value to the declared type of a parameter, or raise BuildError (the kernel applies the same rule)."""
     try:
-        if kind is bool:
-            if raw.lower() not in ("true", "false"):
-                raise ValueError
-            return raw.lower() == "true"
-        return kind(raw)
-    except ValueError:
-        raise BuildError(f"{notebook}: parameter {name!r} expects {type_name}, got {raw!r}") from None
+        return params.coerce(notebook, name, raw, type_name)
+    except params.ParameterError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def resolve_parameters(notebooks: list[Path], given: dict[str, Any]) -> dict[Path, dict[str, Any]]:
-    """Typed parameters per notebook; every given name must be declared by a selected notebook."""
-    declared = {nb: declared_parameters(nb) for nb in notebooks}
+    """Typed parameters per notebook; every given name declared by a selected notebook, every value meaningful (params.check_values)."""
+    declared = {nb: _declared(nb) for nb in notebooks}
     for name in given:
         if name == OUTPUT_PARAMETER:
             raise BuildError(f"parameter {name!r} is set by the build itself (use --output-dir)")
         if not any(name in d for d in declared.values()):
+            names = sorted({n for d in declared.values() for n in d if n != OUTPUT_PARAMETER})
+            close = difflib.get_close_matches(name, names, n=1)
             listing = "; ".join(f"{nb.stem}: {', '.join(d) or '(none)'}" for nb, d in declared.items())
-            raise BuildError(f"unknown parameter {name!r} for {', '.join(nb.stem for nb in notebooks)} (declared: {listing})")
-    return {nb: {k: coerce(nb.stem, k, v, d[k]) for k, v in given.items() if k in d} for nb, d in declared.items()}
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise BuildError(f"unknown parameter {name!r} for {', '.join(nb.stem for nb in notebooks)}{hint} (declared: {listing})")
+    typed = {nb: {k: coerce(nb.stem, k, v, d[k].type_name) for k, v in given.items() if k in d} for nb, d in declared.items()}
+    for nb, d in declared.items():
+        defaults = {n: _literal(p.default) for n, p in d.items()}
+        merged = {n: v for n, v in {**defaults, **typed[nb]}.items() if v is not _UNREADABLE}
+        try:
+            params.check_values(nb.stem, merged, d)
+        except params.ParameterError as exc:
+            raise BuildError(str(exc)) from None
+    return typed
+
+
+_UNREADABLE = object()
+
+
+def _literal(text: str) -> Any:
+    """A default as written in the parameters cell, evaluated as a literal (or _UNREADABLE)."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return _UNREADABLE
 
 
 def declared_dependencies(notebook: Path, available: list[Path]) -> tuple[list[str], list[Path]]:
     """The data files a notebook declares it reads (project-relative) and the notebooks it runs after."""
-    meta = nbfile.read_notebook(notebook).get("metadata", {}).get(METADATA_KEY, {})
+    meta = _read(notebook).get("metadata", {}).get(METADATA_KEY, {})
     inputs, after = meta.get("inputs", []), meta.get("after", [])
     if not (isinstance(inputs, list) and isinstance(after, list) and all(isinstance(x, str) for x in inputs + after)):
         raise BuildError(f"{notebook.name}: metadata {METADATA_KEY}.inputs and .after must be lists of strings")
@@ -110,6 +125,14 @@ def declared_dependencies(notebook: Path, available: list[Path]) -> tuple[list[s
     if notebook in upstream:
         raise BuildError(f"{notebook.name}: a notebook cannot run after itself")
     return inputs, upstream
+
+
+def _read(notebook: Path) -> dict[str, Any]:
+    """A notebook's JSON, or BuildError naming the notebook (e.g. a truncated file)."""
+    try:
+        return nbfile.read_notebook(notebook)
+    except nbfile.NotebookFileError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def in_order(chosen: list[Path], upstream: dict[Path, list[Path]]) -> list[Path]:
@@ -155,7 +178,7 @@ def make_plans(ordered: list[Path], available: list[Path], parameters: dict[Path
         after = [p.stem for p in upstream]
         key = cache.cache_key(
             {
-                "notebook": cache.notebook_fingerprint(nbfile.read_notebook(notebook)),
+                "notebook": cache.notebook_fingerprint(_read(notebook)),
                 "parameters": parameters[notebook],
                 "inputs": hashes,
                 "lib": lib,
@@ -166,3 +189,25 @@ def make_plans(ordered: list[Path], available: list[Path], parameters: dict[Path
         keys[notebook.stem] = key
         plans.append(Plan(notebook, parameters[notebook], hashes, after, key))
     return plans
+
+
+def checked_output_root(output_root: Path, project_root: Path) -> Path:
+    """The outputs folder, resolved; refused when it is the project itself or inside its sources (data/, notebooks/, lib/)."""
+    resolved, project = output_root.resolve(), project_root.resolve()
+    for forbidden in (project / "data", project / "notebooks", project / "lib", paths.PROJECT_ROOT.resolve() / "lib"):
+        if resolved == forbidden or forbidden in resolved.parents:
+            raise BuildError(f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources")
+    if resolved in (project, paths.PROJECT_ROOT.resolve()):
+        raise BuildError(f"--output-dir {output_root} is the project folder itself; choose a folder such as outputs/")
+    return resolved
+
+
+def data_problems(todo: list[Plan], project_root: Path) -> list[str]:
+    """Validate data/ once before any kernel starts (descriptor included) when a notebook to run reads it."""
+    data_dir = project_root / "data"
+    reads_data = any(rel.startswith("data/") for plan in todo for rel in plan.inputs)
+    if not reads_data or not ((data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()):
+        return []
+    from ..schema import validate_package
+
+    return [str(p) for p in validate_package(data_dir)]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_text
+from . import cache
 from .model import BuildError, Plan, Result
 
 
@@ -55,15 +56,27 @@ def quarantine(staging: Path, output_root: Path, name: str) -> None:
 
 
 def is_current(record: dict[str, Any], key: str, output_root: Path) -> bool:
-    """Whether a notebook's recorded outputs were built with this cache key and are all still there."""
-    return record.get("status") == "built" and record.get("key") == key and all((output_root / f).is_file() for f in record.get("files", []))
+    """Whether a notebook's recorded outputs were built with this cache key and are all still there, unchanged."""
+    return record.get("status") == "built" and record.get("key") == key and not changed_outputs(record, output_root)
+
+
+def changed_outputs(record: dict[str, Any], output_root: Path) -> list[str]:
+    """The recorded files that are missing or whose bytes differ from the sha256 recorded when they were promoted."""
+    hashes = record.get("sha256", {})
+    changed = []
+    for rel in record.get("files", []):
+        path = output_root / rel
+        if not path.is_file() or rel not in hashes or cache.sha256_file(path) != hashes[rel]:
+            changed.append(rel)
+    return changed
 
 
 def record(output_root: Path, plan: Plan, result: Result) -> None:
-    """Update a notebook's manifest after it ran or failed (a failure keeps the last good files)."""
+    """Update a notebook's manifest after it ran or failed (a failure keeps the last good files, and says it failed)."""
     record = read_manifest(output_root, plan.name)
     if result.status == "ran":
-        record = {"key": plan.key, "files": result.files, "parameters": plan.parameters, "inputs": plan.inputs, "after": plan.after}
+        hashes = {rel: cache.sha256_file(output_root / rel) for rel in result.files}
+        record = {"key": plan.key, "files": result.files, "sha256": hashes, "parameters": plan.parameters, "inputs": plan.inputs, "after": plan.after}
     record.update(status="built" if result.status == "ran" else "failed", message=result.message)
     write_manifest(output_root, plan.name, record)
 

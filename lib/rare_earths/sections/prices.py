@@ -79,6 +79,9 @@ def one(quotes: pd.DataFrame, element: str, market: str, date: str, product: str
     rows = select(quotes, element, market, product, date, assessment)
     if len(rows) != 1:
         what = f"{element} {product or 'any product'} in {market} on {date}" + (f" ({assessment})" if assessment else "")
+        if rows.empty:
+            dates = sorted(select(quotes, element, market, product, None, assessment)["date"].dt.strftime("%Y-%m-%d").unique())
+            raise QuoteError(f"0 quotes match {what}; dates with a quote: {', '.join(dates) or 'none'}")
         raise QuoteError(f"{len(rows)} quotes match {what}; narrow it with product= or assessment=")
     return rows.iloc[0]
 

@@ -1,0 +1,77 @@
+"""Interrupting a real build (SIGINT, SIGTERM) and a kernel that dies: what is kept, what is cleaned up, what is said."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_build import make_notebook
+from test_incremental import declare
+
+from rare_earths import build
+
+RUNNER = "import sys; from pathlib import Path; from rare_earths import cli, paths; paths.NOTEBOOKS_DIR = Path(sys.argv[1]); sys.exit(cli.main(['build', '--output-dir', sys.argv[2], '-j', '2']))"
+SAVE = "from pathlib import Path\nfrom rare_earths import paths\ntables = paths.tables_dir(paths.output_dir(output_dir))\ntables.mkdir(parents=True, exist_ok=True)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_nothing_behind(tmp_path: Path, signum: int) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    marker = tmp_path / "kernel.pid"
+    make_notebook(folder / "91_fast.ipynb", SAVE + "\n\n(tables / '91_fast.csv').write_text('x\\n1\\n')", 'output_dir = ""')
+    slow = f"import os, time\n(tables / '92_slow.csv').write_text('half')\nPath(r'{marker}').write_text(str(os.getpid()))\ntime.sleep(120)"
+    make_notebook(folder / "92_slow.ipynb", SAVE + "\n\n" + slow, 'output_dir = ""')
+    make_notebook(folder / "93_after.ipynb", SAVE + "\n\n(tables / '93_after.csv').write_text('x')", 'output_dir = ""')
+    declare(folder / "93_after.ipynb", after=["92_slow"])
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(folder), str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not (marker.exists() and marker.read_text() and (out / ".manifests" / "91_fast.json").exists()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        kernel = int(marker.read_text())
+        proc.send_signal(signum)
+        stopped = time.monotonic()
+        stdout, stderr = proc.communicate(timeout=20)
+        seconds = time.monotonic() - stopped
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (stdout, stderr)
+    assert seconds < 15, seconds
+    assert "build interrupted: new outputs kept and recorded for 91_fast; every other notebook keeps its previous outputs" in stderr
+    assert "Traceback" not in stderr, stderr
+    assert "[93_after] started" not in stdout  # no new notebook started
+    assert json.loads((out / ".manifests" / "91_fast.json").read_text())["status"] == "built"
+    assert not (out / ".manifests" / "92_slow.json").exists() and not (out / "tables" / "92_slow.csv").exists()  # nothing promoted without its record
+    assert not (out / ".staging").exists()
+    time.sleep(1)
+    assert not _alive(kernel), ("the running kernel was left behind", stderr)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("rare-earths-kernel-") or p.name.startswith("kernel-")] == []
+
+
+def test_a_dead_kernel_is_reported_with_the_notebook_and_the_cell_it_was_running(tmp_path: Path) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    make_notebook(folder / "91_dies.ipynb", "x = 1\n\nimport os\nos._exit(3)\n\ny = 2", 'output_dir = ""')
+    (result,) = build.build(output_root=tmp_path / "out", notebooks_dir=folder)
+    assert result.status == "failed"
+    assert result.message.startswith("91_dies.ipynb: the kernel died while running code cell 3 (id 'c1')"), result.message
