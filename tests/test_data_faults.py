@@ -125,3 +125,23 @@ def test_a_truncated_notebook_is_an_error_naming_it(tmp_path: Path) -> None:
 def test_an_output_dir_among_the_sources_is_refused(inside: str) -> None:
     with pytest.raises(build.BuildError, match="--output-dir"):
         build.build(["01"], output_root=paths.PROJECT_ROOT / inside)
+
+
+def test_after_a_data_fault_the_index_shows_no_notebook_as_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad byte in sources.csv (which the ledger and sources pages read) after a good build: every section reads it,
+    none ran, so the index, rewritten from the build's records, shows each as failed, none as built."""
+    root = _project(tmp_path)
+    monkeypatch.setenv("RARE_EARTHS_ROOT", str(root))  # the kernels read this copy's data/ too
+    for name, value in (("PROJECT_ROOT", root), ("DATA_DIR", root / "data"), ("DATAPACKAGE", root / "data" / "datapackage.json")):
+        monkeypatch.setattr(paths, name, value)
+    out = tmp_path / "out"
+    assert all(r.status == "ran" for r in build.build(["01", "02"], output_root=out, notebooks_dir=root / "notebooks"))
+    assert '<span class="status-built">built</span>' in (out / "index.html").read_text(encoding="utf-8")
+    sources = root / "data" / "sources.csv"
+    sources.write_bytes(sources.read_bytes().replace(b"Reuters", b"Reut\xe9rs", 1))
+    with pytest.raises(build.BuildError, match=r"sources.csv, line \d+"):
+        build.build(["01", "02"], output_root=out, notebooks_dir=root / "notebooks")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<span class="status-built">built</span>' not in index
+    assert index.count('<span class="status-failed">failed</span>') == 2 and "data/ is not valid" in index
+    assert "index refreshed from the build's records only" in capsys.readouterr().err

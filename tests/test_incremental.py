@@ -259,3 +259,16 @@ def test_the_cache_key_ignores_what_a_kernel_or_jupyterlab_writes() -> None:
     declared = json.loads(json.dumps(nb))
     declared["metadata"]["rare_earths"]["inputs"] = ["data/a.csv"]
     assert cache.notebook_fingerprint(declared) != plain
+
+
+def test_the_index_says_out_of_date_when_a_notebooks_data_changed_since_it_was_built(project: Path, tmp_path: Path) -> None:
+    """A build of one notebook after a data edit that another reads: the other is not shown as "built"."""
+    out = tmp_path / "out"
+    assert run(project, out) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
+    (project / "data" / "b.csv").write_text("y\n3\n")
+    assert run(project, out, "91_a") == {"91_a": "cached"}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<span class="status-out-of-date">out of date</span>' in index and "data/b.csv changed since it was built" in index
+    assert index.count('<span class="status-built">built</span>') == 2  # 91_a and 93_c
+    assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
+    assert "out of date" not in (out / "index.html").read_text(encoding="utf-8")

@@ -21,41 +21,19 @@ Run-dependent facts (durations, which notebooks ran or were cached, the build lo
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .. import paths
 from ..outputs import sidecar_path, write_text
 from . import cache, provenance
-from .execute import run_one, start_worker
-from .plan import checked_output_root, data_problems, declared_dependencies, discover, in_order, make_plans, resolve_parameters, select, skip_slow_imports
-from .store import changed_outputs, is_current, locked, read_json, read_manifest, record, recover, write_timings
+from .pool import interruptible, run_all
+from .plan import checked_output_root, data_problems, declared_dependencies, discover, in_order, make_plans, resolve_parameters, select
+from .store import changed_outputs, shown_records, is_current, locked, read_json, read_manifest, record, recover, write_timings
 from .model import BuildError, BuildInterrupted, Plan, Result
-
-
-@contextmanager
-def _interruptible() -> Iterator[None]:
-    """SIGTERM stops the build as Ctrl-C (SIGINT) does: a KeyboardInterrupt in the main process."""
-    import signal
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def forced_notebooks(available: list[Path], force: bool | list[str]) -> list[Path]:
@@ -88,7 +66,7 @@ def build(
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
     plans = make_plans(ordered, available, typed, notebooks_dir.parent)
     state = paths.state_dir(output_root)
-    with locked(state), _interruptible():
+    with locked(state), interruptible() as stop:
         recover(output_root)
         timings = read_json(state / "timings.json")
         results = _cached(plans, output_root, {p.stem for p in forced}, timings)
@@ -99,7 +77,7 @@ def build(
         if todo:
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
             try:
-                results.update(_run_all(todo, results, output_root, jobs, fail_fast, context))
+                results.update(run_all(todo, results, output_root, jobs, fail_fast, context, stop))
             except BuildInterrupted as stopped:
                 shutil.rmtree(output_root / ".staging", ignore_errors=True)
                 ran = {n: r for n, r in results.items() if n in stopped.kept}
@@ -124,10 +102,26 @@ def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[P
         built = [nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
         if (output_root / "index.html").exists():
             _finish_if_changed(output_root, available, built)
-    except Exception as exc:  # the pages read data/, which is what is broken: the build's message below is the point
-        print(f"index not refreshed ({type(exc).__name__}); it will be on the next good build", file=sys.stderr)
+    except Exception as exc:  # the ledger and sources pages read data/, which is what is broken: the index alone still can be
+        try:
+            _index_from_records(output_root, available)
+            print(f"index refreshed from the build's records only ({type(exc).__name__} reading data/): the ledger and sources pages are the last good build's", file=sys.stderr)
+        except Exception as again:
+            print(f"index not refreshed ({type(again).__name__}); it will be on the next good build", file=sys.stderr)
     shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
     raise BuildError(f"data/ is not valid; no notebook was run ({len(problems)} problem(s)):\n  {shown}")
+
+
+def _index_from_records(output_root: Path, notebooks: list[Path]) -> None:
+    """Rewrite the index from the build's records and the last good ledger, without reading data/ (it is broken)."""
+    import pandas as pd
+
+    from ..site import index
+
+    ledger_csv = paths.tables_dir(output_root) / "claims.csv"
+    ledger = pd.read_csv(ledger_csv, dtype={"section": str}) if ledger_csv.exists() else pd.DataFrame(columns=["claim_id", "verdict"])
+    built_from = {"commit": provenance.git_commit(paths.PROJECT_ROOT), "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
+    index.write(output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from)
 
 
 def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
@@ -146,75 +140,6 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
         results[plan.name] = Result(plan.name, "cached", seconds, "", record.get("files", []))
         print(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""), flush=True)
     return results
-
-
-def _run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: int | None, fail_fast: bool, context: dict[str, Any]) -> dict[str, Result]:
-    """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    results = dict(done)
-    waiting = list(todo)  # in dependency order
-    running: dict[Any, Plan] = {}
-    stop = False
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=start_worker)
-    try:
-        while waiting or running:
-            for plan in [] if stop else list(waiting):
-                if any(up not in results for up in plan.after):
-                    continue
-                waiting.remove(plan)
-                failed = [up for up in plan.after if results[up].status == "failed"]
-                if failed:
-                    results[plan.name] = _report(Result(plan.name, "failed", 0.0, f"{plan.path.name}: not run: it runs after {', '.join(failed)}, which failed"))
-                    record(output_root, plan, results[plan.name])
-                else:
-                    running[pool.submit(run_one, plan, output_root, context)] = plan
-            if not running:
-                break
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                plan = running.pop(future)
-                if future.cancelled():
-                    continue
-                result = results[plan.name] = _report(future.result())
-                record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
-                if fail_fast and result.status == "failed" and not stop:
-                    stop = True
-                    for other in running:
-                        other.cancel()
-    except KeyboardInterrupt:
-        _stop_workers(pool)
-        for future, plan in running.items():  # finished (and so promoted) before the stop: record it now
-            if future.done() and not future.cancelled() and future.exception() is None and plan.name not in results:
-                results[plan.name] = _report(future.result())
-                record(output_root, plan, results[plan.name])
-        raise BuildInterrupted(sorted(name for name, r in results.items() if name not in done and r.status == "ran")) from None
-    pool.shutdown()
-    return {p.name: results[p.name] for p in todo if p.name in results}
-
-
-def _stop_workers(pool: Any, grace: float = 10.0) -> None:
-    """Stop every worker: SIGTERM makes a running one shut its kernel down and promote nothing; then wait, then kill."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    deadline = time.monotonic() + grace
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _report(result: Result) -> Result:
-    """Print the line that says how a notebook's run ended."""
-    word = {"ran": "ran", "failed": "FAILED"}[result.status]
-    print(f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""), flush=True)
-    return result
 
 
 def _summary(results: list[Result], planned: int, output_root: Path, seconds: float) -> list[Result]:
@@ -239,6 +164,9 @@ def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
     parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR), "commit": provenance.git_commit(paths.PROJECT_ROOT)}
     for nb in notebooks:
         parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
+    inputs = {rel for nb in notebooks for rel in read_manifest(output_root, nb.stem).get("inputs", {})}
+    root = notebooks[0].parent.parent if notebooks else paths.PROJECT_ROOT
+    parts["inputs"] = {rel: cache.sha256_file(root / rel) if (root / rel).is_file() else None for rel in sorted(inputs)}  # "out of date" on the index
     for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
         parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
     return cache.sha256_bytes(cache.canonical_json(parts))
@@ -288,4 +216,4 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
-    index.write(output_root, notebooks, ledger, {nb.stem: read_manifest(output_root, nb.stem) for nb in notebooks}, built_from)
+    index.write(output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from)

@@ -71,6 +71,19 @@ def changed_outputs(record: dict[str, Any], output_root: Path) -> list[str]:
     return changed
 
 
+def shown_records(output_root: Path, notebooks: list[Path], project_root: Path) -> dict[str, dict[str, Any]]:
+    """Each notebook's manifest as the index shows it: "out of date" when a file it read changed since it was built."""
+    shown = {}
+    for notebook in notebooks:
+        rec = read_manifest(output_root, notebook.stem)
+        inputs = rec.get("inputs", {})
+        changed = [rel for rel in sorted(inputs) if not (project_root / rel).is_file() or cache.sha256_file(project_root / rel) != inputs[rel]]
+        if rec.get("status") == "built" and changed:
+            rec = {**rec, "status": "out of date", "message": f"{', '.join(changed)} changed since it was built: run the build again"}
+        shown[notebook.stem] = rec
+    return shown
+
+
 def record(output_root: Path, plan: Plan, result: Result) -> None:
     """Update a notebook's manifest after it ran or failed (a failure keeps the last good files, and says it failed)."""
     record = read_manifest(output_root, plan.name)
