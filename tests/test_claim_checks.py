@@ -116,3 +116,34 @@ def test_key_findings_type_no_numbers(notebook: Path) -> None:
 def test_the_key_finding_check_catches_a_typed_number() -> None:
     assert _literal_text('display(Markdown(f"rose {x:+.0f}% (the article says +300%)"))') == ["rose ", "% (the article says +300%)"]
     assert not any(re.search(r"\d", t) for t in _literal_text("display(Markdown(f\"on {d:%d %B %Y}: {t.loc['a', 'b']:.1f}\"))"))
+
+
+def test_attribution_verdicts_follow_from_the_source_rows(records_by_section) -> None:
+    """Attributions are decided by what the sourced rows say and when, never by a typed True or False."""
+    by_id = {r.claim_id: r for rs in records_by_section.values() for r in rs}
+    assert by_id["C04-05"].verdict == "contradicted" and "July 2025, before the article" in by_id["C04-05"].explanation
+    assert by_id["C06-01"].verdict == "contradicted"  # MP produced 45,455 t REO in 2024: no 2025 restart
+    assert by_id["C06-15"].verdict == "confirmed"
+    # the Lynas source reports its first heavy rare-earth oxides, not that it was first outside China
+    assert by_id["C06-08"].verdict == "unverifiable" and "not that it was the first outside China" in by_id["C06-08"].explanation
+
+
+def test_attributions_change_with_the_rows(records_by_section) -> None:
+    moves = data.load("country_responses")
+    lynas = moves["item"].str.startswith("Lynas first Dy")
+    moves.loc[lynas, "quote"] = "Lynas became the first company outside China to produce separated heavy rare earths."
+    stop = moves["item"].str.startswith("MP Materials ends sales to China")
+    moves.loc[stop, "as_of"] = "2025-11"
+    usd = prices.in_usd_per_kg(data.load("prices"), data.load("exchange_rates"))
+    by_id = {r.claim_id: r for r in responses.check_claims(data.load("usgs_world_production"), moves, usd, data.load("exchange_rates"), ARTICLE_DATE, "06")}
+    assert by_id["C06-08"].verdict == "confirmed"
+    s04 = {r.claim_id: r for r in refining_claims.check_claims(data.load("usgs_world_production"), data.load("stage_shares"), data.load("policy_events"), moves, ARTICLE_DATE, "04")}
+    assert s04["C04-05"].verdict == "unverifiable"  # sales ending after the article do not show where ore went before it
+
+
+@pytest.mark.parametrize(("text", "phrases", "expected"), [
+    ("The DoD has committed to a 10-year agreement with MP Materials", (("DoD", "Department of Defense"), "mp materials", "agreement"), True),
+    ("The Department of Defense bought shares in MP Materials", (("DoD", "Department of Defense"), "MP Materials", "agreement"), False),
+])
+def test_states_needs_every_phrase(text: str, phrases: tuple, expected: bool) -> None:
+    assert claims.states(text, *phrases) is expected

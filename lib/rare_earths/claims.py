@@ -150,6 +150,12 @@ def forecast(claim_id: str, reason: str, notebook: str, claims: pd.DataFrame | N
     return check(claim_id, None, f"a forecast; {reason}", notebook, claims)
 
 
+def states(text: str, *phrases: str | tuple[str, ...]) -> bool:
+    """Whether a source's sentence says every phrase (a tuple: any one of its wordings), case-insensitive."""
+    low = text.lower()
+    return all(any(p.lower() in low for p in ((phrase,) if isinstance(phrase, str) else phrase)) for phrase in phrases)
+
+
 def attribution(claim_id: str, found: bool | None, basis: str, notebook: str, claims: pd.DataFrame | None = None,
                 readings: list[Reading] | None = None) -> ClaimRecord:
     """An attribution or event claim: True = a source shows it, False = a source contradicts it, None = no source read decides it."""

@@ -172,5 +172,5 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
         claims.check("C07-10", tesla_t / primary * 100, f"{ARTICLE_TESLA_UNITS:,} cars x {s.ndpr_kg_per_ev} kg NdPr oxide each = {tesla_t:,.0f} t, over {primary:,.0f} t of primary NdPr oxide ({s.base_year}: China mined and imported ore, plus output outside China; the notebook's inputs)", notebook,
                      readings=[Reading("with recycled NdPr oxide in world output", tesla_t / (primary + s.recycled_t) * 100)]),
         claims.forecast("C07-11", "the published supply-gap forecasts in the table above use other units and years", notebook),
-        claims.check("C07-12", s.ndpr_kg_per_humanoid, f"NdPr per humanoid robot in the notebook's inputs (sourced default: Morgan Stanley); the article may mean the robot's own mass, which no figure needs", notebook),
+        claims.check("C07-12", s.ndpr_kg_per_humanoid, "NdPr per humanoid robot in the notebook's inputs (sourced default: Morgan Stanley); the article may mean the robot's own mass, which no figure needs", notebook),
     ]

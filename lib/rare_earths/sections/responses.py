@@ -63,8 +63,13 @@ def check_claims(usgs: pd.DataFrame, moves: pd.DataFrame, usd: pd.DataFrame, rat
     same = twin("C06-10")
     lookalike = "; ".join(f"{r.country} {r.year} in {r.edition}: {r.value:,.0f} t" for r in same.itertuples()) or "none"
     none = "no source we could read reports it"
+    # a "restart" in response to 2025's measures: contradicted if the mine was already producing in 2024
+    restarted = False if mp["value"] > 0 else None
+    # "first outside China": only a source sentence that says both decides it (Lynas's own first is not enough)
+    lynas_first = True if claims.states(str(lynas["quote"]), "first", ("outside china", "outside of china")) else None
+    dod_mp = True if claims.states(str(floor["quote"]), ("DoD", "Department of Defense"), "MP Materials", "agreement") else None
     return [
-        claims.attribution("C06-01", False, f"Mountain Pass was producing before China's 2025 measures: {mp['item']} {mp['value']:,.0f} t ({mp['source_id']})", notebook,
+        claims.attribution("C06-01", restarted, f"Mountain Pass was producing before China's 2025 measures: {mp['item']} {mp['value']:,.0f} t ({mp['source_id']})", notebook,
                            readings=[Reading("a restart at some earlier time (no dated restart in the data)", None)]),
         claims.check("C06-02", fig("United States", 2024, now), f"US mine production 2024 in {now}, the edition current at the article's date (an estimate of output, not an aim)", notebook,
                      readings=[Reading(f"US 2024 in {latest}", fig("United States", 2024, latest)), Reading(f"MP Materials' own 2024 figure ({mp['source_id']})", mp["value"])]),
@@ -77,7 +82,7 @@ def check_claims(usgs: pd.DataFrame, moves: pd.DataFrame, usd: pd.DataFrame, rat
                      readings=[Reading(f"at the parity nearest the article's date ({late_date.date()})", units.price(c("C06-05"), "USD/kg", "CNY/kg", late_rate))]),
         claims.check("C06-07", per_kg(at_floor), f"SMM China NdPr oxide on {at_floor['date'].date()}, nearest the floor's announcement ({at_floor['low']:,.0f}-{at_floor['high']:,.0f} CNY/t; {at_floor['source_id']})", notebook,
                      readings=[Reading(f"latest quote before the article ({at_article['date'].date()})", per_kg(at_article)), Reading("highest quote before the article", float(before["high"].max()) / 1000)]),
-        claims.attribution("C06-08", True, f"{lynas['item']} ({lynas['as_of']}; {lynas['source_id']}): \"{lynas['quote']}\"", notebook),
+        claims.attribution("C06-08", lynas_first, f"{'' if lynas_first else 'the source reports Lynas’s first commercial heavy rare-earth oxides, not that it was the first outside China: '}{lynas['item']} ({lynas['as_of']}; {lynas['source_id']}): \"{lynas['quote']}\"", notebook),
         claims.check("C06-09", fig("Australia", 2024, now, True), f"Australia's share of world mine production, 2024, in {now}: an upper bound for Lynas's share of mine supply", notebook,
                      readings=[Reading(f"2024 in {latest}", fig("Australia", 2024, latest, True)), Reading(f"2025 in {latest}", fig("Australia", 2025, latest, True))]),
         claims.check("C06-10", fig("Vietnam", 2024, now), f"Vietnam's mine production 2024 in {now}; the USGS 2024 figures within 2% of the claim: {lookalike}", notebook,
@@ -88,5 +93,5 @@ def check_claims(usgs: pd.DataFrame, moves: pd.DataFrame, usd: pd.DataFrame, rat
         claims.check("C06-12", None, none, notebook),
         claims.check("C06-13", None, none + " (no 'European Rare Earth Alliance' plan with an output figure was found)", notebook),
         claims.check("C06-14", None, none, notebook),
-        claims.attribution("C06-15", True, f"{floor['topic']}: {floor['quote']} ({floor['source_id']})", notebook),
+        claims.attribution("C06-15", dod_mp, f"{floor['topic']}: {floor['quote']} ({floor['source_id']})", notebook),
     ]
