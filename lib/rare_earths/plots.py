@@ -208,14 +208,21 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
 
 
 def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{}%") -> plt.Figure:
-    """Horizontal bars (largest on top), one highlighted, each labelled with `label` (a format string; the number
-    keeps enough decimals to show a small share: 0.04%, never 0.0%)."""
+    """Horizontal bars (largest on top), one highlighted, each labelled with `label`.
+
+    `label` is a format string with one slot: a plain ``{}`` gets the number as `small_number` writes it (enough
+    decimals to show a small share: 0.04%, never 0.0%); a slot with a format spec (``{:+,.0f} t``) formats the
+    number itself.
+    """
+    if "{" not in label:
+        raise ValueError(f"share_bars: label {label!r} has no {{}} slot for the number")
+    plain = "{}" in label
     data = shares.sort_values()
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.4))
     colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
     ax.barh(data.index, data.to_numpy(), color=colors)
     for y, v in enumerate(data.to_numpy()):
-        ax.annotate(label.format(small_number(v)), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(label.format(small_number(v) if plain else v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.set(title=title, xlabel=xlabel, ylabel="")
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
