@@ -97,8 +97,10 @@ def build(src: Sources) -> int:
         elif unit == "million USD":
             u, mult = "USD", 1e6
         else:
-            print("skip unit", unit, r["period"], file=sys.stderr); continue
-        r = dict(r); r["value"] = f"{float(r['value'])*mult:.10g}"
+            print("skip unit", unit, r["period"], file=sys.stderr)
+            continue
+        r = dict(r)
+        r["value"] = f"{float(r['value'])*mult:.10g}"
         if month.endswith("-06") and m == "value" and "Rare Earth Exchanges" in r["publisher"]:
             m = "value_ytd"  # H1 2025 figure
         g[(r["partner"], month, m, u)].append(r)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from rare_earths import build, cli, paths
 from rare_earths.build import execute
 

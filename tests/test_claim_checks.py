@@ -8,9 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
-
 from rare_earths import claims, data, paths
-from rare_earths.sections import defense, export_claims, outlook, policy, price_claims, prices, refining_claims, responses
+from rare_earths.sections import (
+    defense,
+    export_claims,
+    outlook,
+    policy,
+    price_claims,
+    prices,
+    refining_claims,
+    responses,
+)
 
 ARTICLE_DATE = "2025-09-10"
 NOTEBOOKS = sorted((paths.PROJECT_ROOT / "notebooks").glob("0*.ipynb"))

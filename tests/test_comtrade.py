@@ -17,20 +17,20 @@ import sys
 import threading
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from rare_earths import cli, data, paths, snapshot
 from rare_earths.clients import comtrade
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comtrade"
 OK = (FIXTURES / "ok_2025-01_2025-03.json").read_bytes()
 QUERY = comtrade.Query("2025-01", "2025-03", partners=(0, 842))
-DAY = datetime(2026, 11, 28, 19, 30, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 28, 19, 30, tzinfo=UTC)
 
 
 class Replay:
@@ -65,7 +65,7 @@ class Replay:
         self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
-    def add(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> "Replay":
+    def add(self, body: bytes, status: int = 200, headers: dict[str, str] | None = None, delay: float = 0.0) -> Replay:
         self.script.append((status, headers or {}, body, delay))
         return self
 
@@ -184,7 +184,7 @@ def test_a_new_refresh_replaces_the_current_snapshot_and_keeps_the_dated_one(api
     c, _ = client(api.add(OK).add(ok_variant(lambda b: b["data"].__setitem__(0, {**b["data"][0], "netWgt": 1.5}))))
     comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
     first = (data_copy / "comtrade" / "china_exports_comtrade.csv").read_bytes()
-    comtrade.refresh(QUERY, c, data_copy, datetime(2026, 12, 5, tzinfo=timezone.utc), log=lambda s: None)
+    comtrade.refresh(QUERY, c, data_copy, datetime(2026, 12, 5, tzinfo=UTC), log=lambda s: None)
     folder = data_copy / "comtrade"
     assert (folder / "china_exports_comtrade_2026-11-28.csv").read_bytes() == first
     current = (folder / "china_exports_comtrade.csv").read_bytes()
@@ -224,7 +224,7 @@ def previous(api: Replay, data_copy: Path) -> dict[str, bytes]:
 def failing(api: Replay, data_copy: Path, error: type[Exception], match: str, **kwargs: Any) -> list[float]:
     c, slept = client(api, **kwargs)
     with pytest.raises(error, match=match):
-        comtrade.refresh(QUERY, c, data_copy, datetime(2026, 12, 1, tzinfo=timezone.utc), log=lambda s: None)
+        comtrade.refresh(QUERY, c, data_copy, datetime(2026, 12, 1, tzinfo=UTC), log=lambda s: None)
     return slept
 
 
@@ -310,7 +310,7 @@ def test_a_retry_after_beyond_the_limit_fails_at_once(api: Replay, data_copy: Pa
 
 
 def test_retry_after_as_http_date() -> None:
-    now = datetime(2026, 11, 28, 19, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 28, 19, 0, 0, tzinfo=UTC)
     assert comtrade.retry_after({"retry-after": "Sat, 28 Nov 2026 19:00:30 GMT"}, now) == 30.0
     assert comtrade.retry_after({"Retry-After": "soon"}, now) is None and comtrade.retry_after({}, now) is None
 

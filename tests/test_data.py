@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import rewrite
 from rare_earths import data, paths
 
@@ -100,7 +99,7 @@ def test_empty_source_id_is_rejected(data_copy: Path) -> None:
 def test_negative_tonnage_is_rejected_with_line(data_copy: Path) -> None:
     rewrite(data_copy / EXPORTS, "2025-08,volume,5792,", "2025-08,volume,-5792,")
     lines = (data_copy / EXPORTS).read_text(encoding="utf-8").splitlines()
-    line = next(i for i, l in enumerate(lines, 1) if ",-5792," in l)
+    line = next(i for i, text in enumerate(lines, 1) if ",-5792," in text)
     assert f"line {line}, column 'value': -5792.0 is below the minimum 0" in _error(data_copy)
 
 
@@ -126,7 +125,7 @@ def test_bad_month_format_is_rejected(data_copy: Path) -> None:
 
 def test_duplicate_observation_is_rejected(data_copy: Path) -> None:
     lines = (data_copy / EXPORTS).read_text(encoding="utf-8").splitlines()
-    row = next(l for l in lines if ",2025-08,volume,5792," in l)
+    row = next(text for text in lines if ",2025-08,volume,5792," in text)
     (data_copy / EXPORTS).write_text("\n".join(lines + [row]) + "\n", encoding="utf-8")
     assert "duplicate key" in _error(data_copy)
 

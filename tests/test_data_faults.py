@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import rewrite
 from rare_earths import build, data, paths
 from rare_earths.schema import validate_package
@@ -33,11 +32,13 @@ def test_a_negative_quantity_is_refused(data_copy: Path, name: str) -> None:
     lines = (data_copy / f"{name}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     header = lines[0].rstrip("\n").split(",")
     i = header.index("value")
-    import csv, io
+    import csv
+    import io
     rows = list(csv.reader(io.StringIO("".join(lines))))
     row = next(n for n, r in enumerate(rows) if n and r[i])
     rows[row][i] = "-" + rows[row][i]
-    out = io.StringIO(); csv.writer(out, lineterminator="\n").writerows(rows)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
     (data_copy / f"{name}.csv").write_text(out.getvalue(), encoding="utf-8")
     assert any(f"{name}.csv, line {row + 1}, column 'value'" in p and "below the minimum 0" in p for p in problems(data_copy))
 

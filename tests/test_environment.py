@@ -6,7 +6,6 @@ import re
 import tomllib
 
 import yaml
-
 from rare_earths import paths
 
 

@@ -4,7 +4,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from rare_earths import data
 from rare_earths.sections import exports
 

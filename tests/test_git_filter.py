@@ -9,7 +9,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from rare_earths import paths
 
 ROOT = paths.PROJECT_ROOT

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_build import make_notebook
-
 from rare_earths import build, cli, paths
 from rare_earths.build import cache, store
+from test_build import make_notebook
 
 WRITE = "from pathlib import Path\nfrom rare_earths import paths\ntables = paths.tables_dir(paths.output_dir(output_dir))\ntables.mkdir(parents=True, exist_ok=True)"
 

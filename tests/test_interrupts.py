@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from rare_earths import build
 from test_build import make_notebook
 from test_incremental import declare
-
-from rare_earths import build
 
 RUNNER = "import sys; from pathlib import Path; from rare_earths import cli, paths; paths.NOTEBOOKS_DIR = Path(sys.argv[1]); sys.exit(cli.main(['build', '--output-dir', sys.argv[2], '-j', '2']))"
 SAVE = "from pathlib import Path\nfrom rare_earths import paths\ntables = paths.tables_dir(paths.output_dir(output_dir))\ntables.mkdir(parents=True, exist_ok=True)"

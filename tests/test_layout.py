@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from rare_earths import paths
 
 PACKAGE = "rare_earths"

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from rare_earths import build, claims, params, paths
 
 NOTEBOOKS = build.discover()

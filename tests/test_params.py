@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from rare_earths import build, cli, params, paths
 
 CELL = '''window_start = "2025-04-01"  # first quote (ISO date) [allowed: YYYY-MM-DD]

@@ -6,7 +6,6 @@ matplotlib.use("Agg")
 
 import pandas as pd
 import pytest
-
 from rare_earths import plots
 from rare_earths.build import sweep
 

@@ -9,7 +9,6 @@ import nbformat
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
 from rare_earths import build
 from rare_earths.build import sweep
 from rare_earths.site import index, reports
@@ -42,7 +41,7 @@ def test_key_finding_is_read_from_the_executed_notebook() -> None:
 def test_data_text_is_escaped_on_the_sources_page(data_copy: Path) -> None:
     sources = data_copy / "sources.csv"
     text = sources.read_text(encoding="utf-8").splitlines()
-    header, first = text[0], text[1].split(",", 1)
+    first = text[1].split(",", 1)
     text[1] = first[0] + "," + first[1].replace("frecine.com", f'"{MARKUP.replace(chr(34), chr(34) * 2)}"', 1)
     sources.write_text("\n".join(text) + "\n", encoding="utf-8")
     html = catalogue.render(build.discover(), data_copy)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from rare_earths import claims, data, paths, units
 from rare_earths.sections import defense, outlook, policy, prices, shares
 

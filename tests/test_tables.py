@@ -6,7 +6,6 @@ import re
 
 import pandas as pd
 import pytest
-
 from rare_earths import data, labels, tables
 
 BAD = re.compile(r"\d(?:\.\d+)?e[+-]?\d+|\bNaN\b|<NA>|\bNaT\b|\bNone\b")

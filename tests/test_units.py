@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from rare_earths import units
 
 

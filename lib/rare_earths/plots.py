@@ -126,7 +126,7 @@ def legend_below(ax: plt.Axes, ncol: int = 3) -> None:
         ax.legend(handles, names, title=None, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=min(ncol, len(handles)), fontsize=8, frameon=False)
 
 
-def matplotlib_thousands() -> "plt.FuncFormatter":
+def matplotlib_thousands() -> plt.FuncFormatter:
     """Axis formatter with thousands separators."""
     return plt.FuncFormatter(lambda v, _: f"{v:,.0f}")
 

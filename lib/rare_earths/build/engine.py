@@ -30,10 +30,29 @@ from typing import Any
 from .. import paths
 from ..outputs import sidecar_path, write_text
 from . import cache, provenance
-from .pool import interruptible, run_all
-from .plan import checked_output_root, data_problems, declared_dependencies, discover, in_order, make_plans, resolve_parameters, select
-from .store import changed_outputs, shown_records, is_current, locked, read_json, read_manifest, record, recover, write_timings
 from .model import BuildError, BuildInterrupted, Plan, Result
+from .plan import (
+    checked_output_root,
+    data_problems,
+    declared_dependencies,
+    discover,
+    in_order,
+    make_plans,
+    resolve_parameters,
+    select,
+)
+from .pool import interruptible, run_all
+from .store import (
+    changed_outputs,
+    is_current,
+    locked,
+    read_json,
+    read_manifest,
+    record,
+    recover,
+    shown_records,
+    write_timings,
+)
 
 
 def forced_notebooks(available: list[Path], force: bool | list[str]) -> list[Path]:

@@ -12,9 +12,9 @@ from typing import Any
 
 from .. import params
 from ..notebook import notebook_title
+from .model import INJECTED_CELL_ID, KERNEL_NAME, OUTPUT_PARAMETER, STRIPPED_RUN_METADATA, Plan, Result
 from .plan import declared_parameters
 from .store import promote, quarantine
-from .model import INJECTED_CELL_ID, KERNEL_NAME, OUTPUT_PARAMETER, STRIPPED_RUN_METADATA, Plan, Result
 
 
 def kernel_manager_class() -> type:

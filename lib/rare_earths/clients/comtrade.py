@@ -51,10 +51,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -134,8 +135,8 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -159,7 +160,7 @@ class Client:
     calls: int = field(default=0, init=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> "Client":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Client:
         """A client with the key of COMTRADE_API_KEY, if set and not empty."""
         key = (os.environ if environ is None else environ).get(KEY_ENV, "").strip()
         kwargs.setdefault("api_root", API_ROOT)
@@ -282,7 +283,7 @@ class Query:
 
 def default_end(today: datetime | None = None) -> str:
     """The month before the current one (later months cannot have been reported)."""
-    return str(pd.Period((today or datetime.now(timezone.utc)).strftime("%Y-%m"), "M") - 1)
+    return str(pd.Period((today or datetime.now(UTC)).strftime("%Y-%m"), "M") - 1)
 
 
 # ---------------------------------------------------------------- response checks
@@ -474,7 +475,7 @@ def refresh(
     """Fetch the query, check every answer, and replace the snapshot; raise RefreshError (data/ unchanged) on failure."""
     client = client or Client.from_env()
     data_dir = data_dir or paths.DATA_DIR
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     day = now.strftime("%Y-%m-%d")
     source_id = f"un-comtrade-{day}"
     log(f"UN Comtrade {'keyed endpoint (key from ' + KEY_ENV + ')' if client.keyed else 'public endpoint (no ' + KEY_ENV + ')'}: {client.endpoint}")

@@ -11,7 +11,6 @@ import math
 
 import pandas as pd
 
-
 NOT_COUNTRIES = ("World", "Other")
 
 
