@@ -43,11 +43,15 @@ def copy_repo(source: Path, target: Path) -> Path:
     for name in COPIED:
         src = source / name
         if src.is_dir():
-            shutil.copytree(src, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints"))
+            shutil.copytree(
+                src, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+            )
         else:
             shutil.copy2(src, target / name)
     (target / ".venv").symlink_to(source / ".venv", target_is_directory=True)
-    stamp = (source / ".venv" / ".installed").stat().st_mtime  # the environment is installed: make must see it as current
+    stamp = (
+        (source / ".venv" / ".installed").stat().st_mtime
+    )  # the environment is installed: make must see it as current
     for name in ("requirements.lock", "pyproject.toml"):
         os.utime(target / name, (stamp - 1, stamp - 1))
     return target
@@ -95,7 +99,9 @@ def main() -> int:
     """Measure and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (medians are reported)")
-    parser.add_argument("--repo", type=Path, default=ROOT, help="repository to copy (default: this one; needs its .venv)")
+    parser.add_argument(
+        "--repo", type=Path, default=ROOT, help="repository to copy (default: this one; needs its .venv)"
+    )
     parser.add_argument("--data-file", default="data/china_exports_monthly.csv", help="data file to edit")
     args = parser.parse_args()
     source = args.repo.resolve()
@@ -105,7 +111,11 @@ def main() -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="rare-earths-bench-") as tmp:
         repo = copy_repo(source, Path(tmp) / "repo")
-        env = {**os.environ, "RARE_EARTHS_ROOT": str(repo), "PYTHONPATH": str(repo / "lib")}  # the copy's own lib/ first
+        env = {
+            **os.environ,
+            "RARE_EARTHS_ROOT": str(repo),
+            "PYTHONPATH": str(repo / "lib"),
+        }  # the copy's own lib/ first
         make = ["make", "--no-print-directory", "report"]
         jupyter = str(repo / ".venv" / "bin" / "jupyter")
 
@@ -117,7 +127,20 @@ def main() -> int:
             clean(repo)
             start = time.perf_counter()
             for nb in notebooks:
-                timed([jupyter, "nbconvert", "--execute", "--to", "html", "--output-dir", str(repo / "naive"), f"notebooks/{nb}"], repo, env)
+                timed(
+                    [
+                        jupyter,
+                        "nbconvert",
+                        "--execute",
+                        "--to",
+                        "html",
+                        "--output-dir",
+                        str(repo / "naive"),
+                        f"notebooks/{nb}",
+                    ],
+                    repo,
+                    env,
+                )
             naive.append(time.perf_counter() - start)
         clean(repo)
         timed(make, repo, env)
@@ -138,14 +161,22 @@ def main() -> int:
     med = {k: statistics.median(v) for k, v in {"cold": cold, "naive": naive, "noop": noop, "edit": edit}.items()}
     ratio = med["cold"] / med["naive"]
     load = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(load_before, os.getloadavg()))
-    print(f"machine: {os.cpu_count()} cores, load average (1/5/15 min, before/after) {load}; {len(notebooks)} notebooks; "
-          f"medians of {args.runs} runs ({max(5, args.runs)} for no-op)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average (1/5/15 min, before/after) {load}; {len(notebooks)} notebooks; "
+        f"medians of {args.runs} runs ({max(5, args.runs)} for no-op)"
+    )
     print(f"cold build (make report):            {med['cold']:6.2f} s   runs: {', '.join(f'{x:.2f}' for x in cold)}")
     print(f"naive (nbconvert --execute each):    {med['naive']:6.2f} s   runs: {', '.join(f'{x:.2f}' for x in naive)}")
-    print(f"cold / naive:                        {ratio:6.2f}     target <= {TARGET_COLD_RATIO}: {'met' if ratio <= TARGET_COLD_RATIO else 'NOT met'}")
-    print(f"no-op make report:                   {med['noop']:6.2f} s   target <= {TARGET_NOOP_SECONDS} s: {'met' if med['noop'] <= TARGET_NOOP_SECONDS else 'NOT met'}")
+    print(
+        f"cold / naive:                        {ratio:6.2f}     target <= {TARGET_COLD_RATIO}: {'met' if ratio <= TARGET_COLD_RATIO else 'NOT met'}"
+    )
+    print(
+        f"no-op make report:                   {med['noop']:6.2f} s   target <= {TARGET_NOOP_SECONDS} s: {'met' if med['noop'] <= TARGET_NOOP_SECONDS else 'NOT met'}"
+    )
     exact = all(r == expected for r in ran_after_edit)
-    print(f"after editing {args.data_file}: {med['edit']:6.2f} s; ran {ran_after_edit[0]}, readers {expected}: {'exactly the readers' if exact else 'MISMATCH'}")
+    print(
+        f"after editing {args.data_file}: {med['edit']:6.2f} s; ran {ran_after_edit[0]}, readers {expected}: {'exactly the readers' if exact else 'MISMATCH'}"
+    )
     return 0 if exact else 1
 
 

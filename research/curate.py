@@ -32,11 +32,17 @@ def comtrade_sources() -> list[dict]:
 def main() -> None:
     """Curate every data file, then write data/sources.csv."""
     src = Sources()
-    src.add(ARTICLE_URL, source_id="article-frecine-2025-09-10", kind="analysed_article", publisher="frecine.com",
-            title="Rare earth exports decrease in volume, but prices increase! China's rare earth value surged 51% month-over-month in August, establishing global pricing power.",
-            table_or_page="whole article: headline, lead, sections 01-07 and closing paragraphs (full text in research/leads/article_text.md)",
-            date_published="2025-09-10", licence="copyright of the publisher; quoted for fact-checking",
-            notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only.")
+    src.add(
+        ARTICLE_URL,
+        source_id="article-frecine-2025-09-10",
+        kind="analysed_article",
+        publisher="frecine.com",
+        title="Rare earth exports decrease in volume, but prices increase! China's rare earth value surged 51% month-over-month in August, establishing global pricing power.",
+        table_or_page="whole article: headline, lead, sections 01-07 and closing paragraphs (full text in research/leads/article_text.md)",
+        date_published="2025-09-10",
+        licence="copyright of the publisher; quoted for fact-checking",
+        notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only.",
+    )
     for module in MODULES:
         print(f"{module.__name__}: {module.build(src)} rows")
     write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows() + comtrade_sources())

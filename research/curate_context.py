@@ -15,12 +15,21 @@ import re
 from curation import DATA, Sources, read_leads, write_csv
 
 VERIFICATION = {
-    "publisher_page": "publisher_page", "excerpt_verbatim_original": "publisher_page", "verified_copy_of_original": "publisher_page", "verified_original": "publisher_page",
-    "secondary": "secondary", "verified_secondary": "secondary", "excerpt_verbatim_secondary": "secondary",
+    "publisher_page": "publisher_page",
+    "excerpt_verbatim_original": "publisher_page",
+    "verified_copy_of_original": "publisher_page",
+    "verified_original": "publisher_page",
+    "secondary": "secondary",
+    "verified_secondary": "secondary",
+    "excerpt_verbatim_secondary": "secondary",
     "excerpt_verbatim_low_reliability": "low_reliability",
 }
-HEDGES = [(r"^(more than|over|exceeded|exceed|pass|cross)\s+", ">"), (r"^(about|around|approximately|nearly|almost|roughly|ca\.|~)\s*", "~"),
-          (r"^(up to|as much as)\s+", "<="), (r"^(less than|barely|<)\s*", "<")]
+HEDGES = [
+    (r"^(more than|over|exceeded|exceed|pass|cross)\s+", ">"),
+    (r"^(about|around|approximately|nearly|almost|roughly|ca\.|~)\s*", "~"),
+    (r"^(up to|as much as)\s+", "<="),
+    (r"^(less than|barely|<)\s*", "<"),
+]
 NUMBER = r"\d[\d,]*(?:\.\d+)?"
 SCALE = {"million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "": 1.0, "t": 1.0, "%": 1.0, "g": 1.0}
 # lead file -> {row index: printed text to parse instead}: where a printed figure carries words around a plain number
@@ -57,8 +66,13 @@ def _num(text: str, scale: str | None) -> str:
 def source(src, r):
     """Register the page a lead row was read from."""
     shown = r["date_published"] or ""
-    return src.add(r["url"], publisher=r["source_publisher"], title=r["source_title"], date_published=shown,
-                   notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "")
+    return src.add(
+        r["url"],
+        publisher=r["source_publisher"],
+        title=r["source_title"],
+        date_published=shown,
+        notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "",
+    )
 
 
 def curated(src, name, keys, value_column="value", overrides=None, require_value=False):
@@ -71,14 +85,28 @@ def curated(src, name, keys, value_column="value", overrides=None, require_value
         value, high, qualifier = parse((overrides or {}).get(i, printed))
         row = {k: r[k] for k in keys}
         row.update(value=value, value_high=high, qualifier=qualifier, value_as_printed=printed)
-        row.update(unit_as_printed=r.get("unit", ""), verification=VERIFICATION[r["verification"]], source_id=source(src, r),
-                   quote=r["quote"], note=r["note"])
+        row.update(
+            unit_as_printed=r.get("unit", ""),
+            verification=VERIFICATION[r["verification"]],
+            source_id=source(src, r),
+            quote=r["quote"],
+            note=r["note"],
+        )
         out.append(row)
     return out
 
 
-DEFENSE_UNITS = [("pound", "lb"), ("lbs", "lb"), ("kg", "kg"), ("metric tons", "t"), ("%", "percent"), ("billion usd", "USD"),
-                 ("aircraft", "count"), ("ship", "count"), ("boat", "count")]
+DEFENSE_UNITS = [
+    ("pound", "lb"),
+    ("lbs", "lb"),
+    ("kg", "kg"),
+    ("metric tons", "t"),
+    ("%", "percent"),
+    ("billion usd", "USD"),
+    ("aircraft", "count"),
+    ("ship", "count"),
+    ("boat", "count"),
+]
 
 
 def build(src: Sources) -> int:
@@ -89,20 +117,87 @@ def build(src: Sources) -> int:
         row["year"] = row["year"] if row["year"].isdigit() else ""
         row.pop("unit_as_printed")
     shares = [r for r in shares if r["value"]]
-    write_csv(DATA / "stage_shares.csv", ["stage", "year", "projection", "scope", "value", "value_high", "qualifier", "value_as_printed",
-                                          "verification", "source_id", "quote", "note"], shares)
+    write_csv(
+        DATA / "stage_shares.csv",
+        [
+            "stage",
+            "year",
+            "projection",
+            "scope",
+            "value",
+            "value_high",
+            "qualifier",
+            "value_as_printed",
+            "verification",
+            "source_id",
+            "quote",
+            "note",
+        ],
+        shares,
+    )
     defense = curated(src, "defense_content.csv", ["platform", "measure", "as_of"])
     for row in defense:
         printed = row["unit_as_printed"].lower()
         row["unit"] = next((u for k, u in DEFENSE_UNITS if k in printed), "")
         if row["unit"] == "USD" and row["value"]:
             row["value"] = f"{float(row['value']) * 1e9:.10g}"
-    write_csv(DATA / "defense_content.csv", ["platform", "measure", "value", "value_high", "qualifier", "unit", "value_as_printed", "unit_as_printed",
-                                             "as_of", "verification", "source_id", "quote", "note"], defense)
+    write_csv(
+        DATA / "defense_content.csv",
+        [
+            "platform",
+            "measure",
+            "value",
+            "value_high",
+            "qualifier",
+            "unit",
+            "value_as_printed",
+            "unit_as_printed",
+            "as_of",
+            "verification",
+            "source_id",
+            "quote",
+            "note",
+        ],
+        defense,
+    )
     responses = curated(src, "responses.csv", ["topic", "item", "as_of"])
-    write_csv(DATA / "country_responses.csv", ["topic", "item", "value", "value_high", "qualifier", "value_as_printed", "unit_as_printed",
-                                               "as_of", "verification", "source_id", "quote", "note"], responses)
-    outlook = curated(src, "outlook_assumptions.csv", ["parameter", "year", "scope"], overrides=PARSE_AS["outlook_assumptions.csv"])
-    write_csv(DATA / "outlook_assumptions.csv", ["parameter", "year", "scope", "value", "value_high", "qualifier", "value_as_printed",
-                                                 "unit_as_printed", "verification", "source_id", "quote", "note"], outlook)
+    write_csv(
+        DATA / "country_responses.csv",
+        [
+            "topic",
+            "item",
+            "value",
+            "value_high",
+            "qualifier",
+            "value_as_printed",
+            "unit_as_printed",
+            "as_of",
+            "verification",
+            "source_id",
+            "quote",
+            "note",
+        ],
+        responses,
+    )
+    outlook = curated(
+        src, "outlook_assumptions.csv", ["parameter", "year", "scope"], overrides=PARSE_AS["outlook_assumptions.csv"]
+    )
+    write_csv(
+        DATA / "outlook_assumptions.csv",
+        [
+            "parameter",
+            "year",
+            "scope",
+            "value",
+            "value_high",
+            "qualifier",
+            "value_as_printed",
+            "unit_as_printed",
+            "verification",
+            "source_id",
+            "quote",
+            "note",
+        ],
+        outlook,
+    )
     return len(shares) + len(defense) + len(responses) + len(outlook)

@@ -14,39 +14,62 @@ from curation import DATA, Sources, read_leads, write_csv
 CUSTOMS_NOTE = "figures in the wire text are attributed to China's General Administration of Customs"
 
 
-
-
-
 def rank(r):
     p = r["publisher"].lower()
     if any(k in p for k in ("binance", "ground news", "wownews")):
         return (3, r["date_published"] or "9999")
     if r["period"] == "2025-10" and "devdiscourse" in p:
         return (-1, "")  # 4,343.5 t: equals the same release's Jan-Oct minus Jan-Sep totals (52,699.2 - 48,355.7)
-    score = 0 if p.startswith("reuters") or "(reuters" in p or "reuters wire" in p else 1 if any(k in p for k in ("global times","south china","smm","bloomberg","tass","s&p")) else 2
+    score = (
+        0
+        if p.startswith("reuters") or "(reuters" in p or "reuters wire" in p
+        else 1
+        if any(k in p for k in ("global times", "south china", "smm", "bloomberg", "tass", "s&p"))
+        else 2
+    )
     date = r["date_published"] or "9999"
     return (score, date)
+
 
 def source_id(src, r):
     """The source id of the report a lead row was read from."""
     d = r["date_published"] or ""
     dated = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d))
     shown = "" if dated else ("date shown on page: " + d + "; " if d else "no publication date shown on the page; ")
-    return src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=d if dated else "",
-                   notes=(shown + CUSTOMS_NOTE).strip("; "), date_read=r.get("date_read") or "")
+    return src.add(
+        r["url"],
+        publisher=r["publisher"],
+        title=r["title"],
+        date_published=d if dated else "",
+        notes=(shown + CUSTOMS_NOTE).strip("; "),
+        date_read=r.get("date_read") or "",
+    )
+
 
 def build(src: Sources) -> int:
     """Write data/china_exports_monthly.csv; register its sources; return the row count."""
     ex = read_leads("customs_exports_reports.csv") + read_leads("customs_value_reports.csv")
     mg = read_leads("magnet_exports_reports.csv")
     rows = []
+
     def add(groups, series, month, measure, unit, partner="World"):
         cands = sorted(groups, key=rank)
         best = cands[0]
         alts = sorted({(c["value"], c["publisher"]) for c in cands[1:] if float(c["value"]) != float(best["value"])})
         note = "; ".join([best.get("note") or ""] * bool(best.get("note")) + [f"{c[1]} reports {c[0]}" for c in alts])
-        rows.append(dict(series=series, partner=partner, month=month, measure=measure, value=best["value"], unit=unit,
-            source_id=source_id(src, best), quote=best["quote"], note=note))
+        rows.append(
+            dict(
+                series=series,
+                partner=partner,
+                month=month,
+                measure=measure,
+                value=best["value"],
+                unit=unit,
+                source_id=source_id(src, best),
+                quote=best["quote"],
+                note=note,
+            )
+        )
 
     # --- rare earths aggregate (GACC preliminary), volume ---
     g = collections.defaultdict(list)
@@ -68,7 +91,7 @@ def build(src: Sources) -> int:
         u = {"tonnes": "t", "million USD": "USD", "million CNY": "CNY", "USD per tonne": "USD/t"}[unit]
         mult = 1e6 if unit.startswith("million") else 1
         for x in grp:
-            x["value"] = f"{float(x['value'])*mult:.10g}"
+            x["value"] = f"{float(x['value']) * mult:.10g}"
         add(grp, s, month, m, u)
 
     # --- magnets HS 8505.11 ---
@@ -100,7 +123,7 @@ def build(src: Sources) -> int:
             print("skip unit", unit, r["period"], file=sys.stderr)
             continue
         r = dict(r)
-        r["value"] = f"{float(r['value'])*mult:.10g}"
+        r["value"] = f"{float(r['value']) * mult:.10g}"
         if month.endswith("-06") and m == "value" and "Rare Earth Exchanges" in r["publisher"]:
             m = "value_ytd"  # H1 2025 figure
         g[(r["partner"], month, m, u)].append(r)
@@ -110,7 +133,7 @@ def build(src: Sources) -> int:
     for r in rows:
         if r["series"] == "rare_earths" and r["month"] == "2025-10" and r["measure"] == "volume":
             r["note"] += "; 4,343.5 chosen: it equals the Jan-Oct total minus the Jan-Sep total (52,699.2 - 48,355.7)"
-    fields = ["series","partner","month","measure","value","unit","source_id","quote","note"]
+    fields = ["series", "partner", "month", "measure", "value", "unit", "source_id", "quote", "note"]
     rows.sort(key=lambda r: (r["series"], r["partner"], r["month"], r["measure"]))
     write_csv(DATA / "china_exports_monthly.csv", fields, rows)
     return len(rows)

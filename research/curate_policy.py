@@ -22,9 +22,14 @@ def iso(date, precision):
 def source(src, r):
     """Register the page a lead row was read from."""
     shown = r["date_published"] or ""
-    return src.add(r["url"], kind="government_document" if "translation" in r["source_publisher"].lower() else "news_report",
-                   publisher=r["source_publisher"], title=r["source_title"], date_published=shown,
-                   notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "")
+    return src.add(
+        r["url"],
+        kind="government_document" if "translation" in r["source_publisher"].lower() else "news_report",
+        publisher=r["source_publisher"],
+        title=r["source_title"],
+        date_published=shown,
+        notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "",
+    )
 
 
 def tonnes(value, unit):
@@ -39,9 +44,22 @@ def build(src: Sources) -> int:
     """Write the two policy files; return their total row count."""
     events = []
     for r in read_leads("policy_events.csv"):
-        events.append(dict(event_id=r["event_id"], date=iso(r["date"], r["date_precision"]), date_precision=r["date_precision"],
-                           authority=r["authority"], instrument=r["instrument"], category=r["category"], measure=r["measure"],
-                           elements=r["elements"], verification=r["verification"], source_id=source(src, r), quote=r["quote"], note=r["note"]))
+        events.append(
+            dict(
+                event_id=r["event_id"],
+                date=iso(r["date"], r["date_precision"]),
+                date_precision=r["date_precision"],
+                authority=r["authority"],
+                instrument=r["instrument"],
+                category=r["category"],
+                measure=r["measure"],
+                elements=r["elements"],
+                verification=r["verification"],
+                source_id=source(src, r),
+                quote=r["quote"],
+                note=r["note"],
+            )
+        )
     write_csv(DATA / "policy_events.csv", list(events[0]), events)
     groups = {}
     for i, r in enumerate(read_leads("china_quotas.csv")):
@@ -53,11 +71,26 @@ def build(src: Sources) -> int:
         cands.sort(key=lambda c: c[:2])
         best = cands[0][2]
         value = tonnes(best["value"], best["unit"])
-        others = [f"{c[2]['source_publisher']} prints {c[2]['value']} {c[2]['unit']}" for c in cands[1:] if tonnes(c[2]["value"], c[2]["unit"]) != value]
+        others = [
+            f"{c[2]['source_publisher']} prints {c[2]['value']} {c[2]['unit']}"
+            for c in cands[1:]
+            if tonnes(c[2]["value"], c[2]["unit"]) != value
+        ]
         note = "; ".join(x for x in [best["note"], *others] if x)
         if best["unit"].startswith(("kt", "thousand")):
             note = f"printed as {best['value']} {best['unit']}; " + note
-        quotas.append(dict(year=year, quota=quota, batch=batch, value=value, unit="t", verification=best["verification"],
-                           source_id=source(src, best), quote=best["quote"], note=note.strip("; ")))
+        quotas.append(
+            dict(
+                year=year,
+                quota=quota,
+                batch=batch,
+                value=value,
+                unit="t",
+                verification=best["verification"],
+                source_id=source(src, best),
+                quote=best["quote"],
+                note=note.strip("; "),
+            )
+        )
     write_csv(DATA / "china_quotas.csv", list(quotas[0]), quotas)
     return len(events) + len(quotas)

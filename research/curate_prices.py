@@ -13,51 +13,148 @@ from curation import DATA, Sources, read_leads, write_csv
 ELEMENT = {"dysprosium": "Dy", "terbium": "Tb", "NdPr": "NdPr"}
 # lead row -> (date, date_precision, market, product or None (= as in the lead), note)
 PICKS = {
-    0: ("2025-04-01", "week", "europe", None, "Argus: 'a month ago' from its 6 May 2025 assessment, i.e. the start of April"),
-    1: ("2025-05-06", "day", "europe", None, "Argus assessment released 6 May 2025; Argus noted few actual transactions"),
+    0: (
+        "2025-04-01",
+        "week",
+        "europe",
+        None,
+        "Argus: 'a month ago' from its 6 May 2025 assessment, i.e. the start of April",
+    ),
+    1: (
+        "2025-05-06",
+        "day",
+        "europe",
+        None,
+        "Argus assessment released 6 May 2025; Argus noted few actual transactions",
+    ),
     2: ("2025-04-01", "week", "europe", None, "Argus: 'at the beginning of April'"),
     3: ("2025-05-06", "day", "europe", None, "Argus assessment released 6 May 2025"),
-    4: ("2025-05-01", "day", "europe", None, "'as of Thursday'; two paraphrases date it 1 May 2025; product not stated"),
-    5: ("2025-04-01", "week", "europe", None, "'from $965' at the start of April; product and location not stated in the excerpt"),
-    6: ("2025-05-01", "day", "europe", None, "'as of Thursday' (1 May 2025 per paraphrases); product and location not stated in the excerpt"),
+    4: (
+        "2025-05-01",
+        "day",
+        "europe",
+        None,
+        "'as of Thursday'; two paraphrases date it 1 May 2025; product not stated",
+    ),
+    5: (
+        "2025-04-01",
+        "week",
+        "europe",
+        None,
+        "'from $965' at the start of April; product and location not stated in the excerpt",
+    ),
+    6: (
+        "2025-05-01",
+        "day",
+        "europe",
+        None,
+        "'as of Thursday' (1 May 2025 per paraphrases); product and location not stated in the excerpt",
+    ),
     15: ("2025-06-09", "week", "europe", None, "'currently' in a report of 9 June 2025; Argus benchmark outside China"),
     16: ("2025-06-09", "week", "europe", None, "'currently' in a report of 9 June 2025; Argus benchmark outside China"),
     17: ("2025-07-01", "month", "europe", None, "Benchmark assessment for July 2025, CIF Europe"),
     18: ("2025-07-01", "month", "europe", None, "Benchmark assessment for July 2025, CIF Europe"),
     21: ("2025-09-18", "day", "europe", None, "Argus via Nikkei"),
-    22: ("2025-09-01", "month", "europe", None, "not dated in the excerpt (report of 26 Sep 2025); Europe implied by context"),
+    22: (
+        "2025-09-01",
+        "month",
+        "europe",
+        None,
+        "not dated in the excerpt (report of 26 Sep 2025); Europe implied by context",
+    ),
     23: ("2025-08-25", "week", "china_domestic", None, "'late August 2025'; Nikkei"),
     25: ("2025-09-25", "day", "europe", None, "Argus European price (London dateline 25 Sep 2025)"),
-    26: ("2025-01-01", "year", "global_weighted", None, "Adamas: average price paid for ~96% of Dy oxide consumed 'last year' (2025, page refers to December 2025); a volume-weighted figure, not an assessment"),
-    92: ("2025-08-28", "week", "china_domestic", None, "same week as SMM's 28 Aug 2025 weekly review (via Rare Earth Exchanges)"),
-    93: ("2025-08-28", "week", "china_domestic", None, "same week as SMM's 28 Aug 2025 weekly review (via Rare Earth Exchanges)"),
-    95: ("2025-12-01", "month", "china_fob", None, "not dated in the excerpt; the text cites Christmas holidays overseas (late December 2025)"),
-    96: ("2026-01-01", "month", "china_fob", None, "not dated in the excerpt; the text says 'beginning of the new year 2026'"),
+    26: (
+        "2025-01-01",
+        "year",
+        "global_weighted",
+        None,
+        "Adamas: average price paid for ~96% of Dy oxide consumed 'last year' (2025, page refers to December 2025); a volume-weighted figure, not an assessment",
+    ),
+    92: (
+        "2025-08-28",
+        "week",
+        "china_domestic",
+        None,
+        "same week as SMM's 28 Aug 2025 weekly review (via Rare Earth Exchanges)",
+    ),
+    93: (
+        "2025-08-28",
+        "week",
+        "china_domestic",
+        None,
+        "same week as SMM's 28 Aug 2025 weekly review (via Rare Earth Exchanges)",
+    ),
+    95: (
+        "2025-12-01",
+        "month",
+        "china_fob",
+        None,
+        "not dated in the excerpt; the text cites Christmas holidays overseas (late December 2025)",
+    ),
+    96: (
+        "2026-01-01",
+        "month",
+        "china_fob",
+        None,
+        "not dated in the excerpt; the text says 'beginning of the new year 2026'",
+    ),
     98: ("2024-01-04", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     99: ("2024-07-18", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     100: ("2024-12-19", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     101: ("2024-01-04", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     102: ("2024-07-11", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
-    103: ("2024-12-19", "day", "china_fob", None, "Fastmarkets, fob China, including VAT; the date of this Tb point is not explicit ('now')"),
+    103: (
+        "2024-12-19",
+        "day",
+        "china_fob",
+        None,
+        "Fastmarkets, fob China, including VAT; the date of this Tb point is not explicit ('now')",
+    ),
     104: ("2024-01-04", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     105: ("2024-06-13", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
     106: ("2024-12-19", "day", "china_fob", None, "Fastmarkets, fob China, including VAT"),
-    109: ("2025-07-01", "month", "china_reference", None, "the 'current China-set price' as EconoTimes put it when the floor was announced (July 2025)"),
-    110: ("2025-07-14", "day", "us_floor", "oxide", "minimum price for NdPr oxide in the MP Materials - US Department of Defense agreement (announced July 2025); Benchmark's report names it a PrNd floor"),
+    109: (
+        "2025-07-01",
+        "month",
+        "china_reference",
+        None,
+        "the 'current China-set price' as EconoTimes put it when the floor was announced (July 2025)",
+    ),
+    110: (
+        "2025-07-14",
+        "day",
+        "us_floor",
+        "oxide",
+        "minimum price for NdPr oxide in the MP Materials - US Department of Defense agreement (announced July 2025); Benchmark's report names it a PrNd floor",
+    ),
     113: ("2025-04-01", "quarter", "mp_realized", None, "MP Materials realized NdPr price, Q2 2025 (company average)"),
     114: ("2025-01-01", "quarter", "mp_realized", None, "MP Materials realized NdPr price, Q1 2025"),
     115: ("2024-07-01", "quarter", "mp_realized", None, "MP Materials realized NdPr price, Q3 2024"),
-    117: ("2024-10-01", "quarter", "china_reference", None, "NdPr market price averaged over the December quarter 2024, as cited by Lynas"),
+    117: (
+        "2024-10-01",
+        "quarter",
+        "china_reference",
+        None,
+        "NdPr market price averaged over the December quarter 2024, as cited by Lynas",
+    ),
 }
 SMM_DATES = {  # SMM China domestic quotes: the date the quote is for
-    range(32, 37): ("2025-02-20", "day", ""), range(37, 42): ("2025-02-27", "day", ""),
+    range(32, 37): ("2025-02-20", "day", ""),
+    range(37, 42): ("2025-02-27", "day", ""),
     range(42, 47): ("2025-04-09", "day", "quoted in the 10 April 2025 morning summary"),
-    range(47, 52): ("2025-04-22", "day", ""), range(52, 57): ("2025-04-24", "day", ""),
-    range(57, 62): ("2025-05-09", "day", "morning summary of current quotes"), range(62, 67): ("2025-05-19", "day", "morning summary"),
-    range(67, 70): ("2025-05-23", "day", "morning summary"), range(70, 73): ("2025-06-16", "day", "morning summary"),
-    range(73, 76): ("2025-07-09", "day", "morning summary"), range(77, 80): ("2025-07-14", "day", "morning summary; range 'from last Friday to now'"),
-    range(80, 84): ("2025-07-15", "day", "morning summary"), range(84, 87): ("2025-07-17", "day", "morning summary"),
-    range(87, 89): ("2025-08-21", "week", "SMM weekly review, week to 21 Aug 2025"), range(89, 90): ("2025-08-28", "week", "SMM weekly review, week to 28 Aug 2025"),
+    range(47, 52): ("2025-04-22", "day", ""),
+    range(52, 57): ("2025-04-24", "day", ""),
+    range(57, 62): ("2025-05-09", "day", "morning summary of current quotes"),
+    range(62, 67): ("2025-05-19", "day", "morning summary"),
+    range(67, 70): ("2025-05-23", "day", "morning summary"),
+    range(70, 73): ("2025-06-16", "day", "morning summary"),
+    range(73, 76): ("2025-07-09", "day", "morning summary"),
+    range(77, 80): ("2025-07-14", "day", "morning summary; range 'from last Friday to now'"),
+    range(80, 84): ("2025-07-15", "day", "morning summary"),
+    range(84, 87): ("2025-07-17", "day", "morning summary"),
+    range(87, 89): ("2025-08-21", "week", "SMM weekly review, week to 21 Aug 2025"),
+    range(89, 90): ("2025-08-28", "week", "SMM weekly review, week to 28 Aug 2025"),
     range(90, 91): ("2025-11-20", "week", "SMM weekly review, week to 20 Nov 2025"),
 }
 LEFT_OUT = {
@@ -114,19 +211,53 @@ def build(src: Sources) -> int:
             value = r["value"].split("; ")[1].split(" ")[0]
         low, high = low_high(value)
         unit = r["unit"].split(" ")[0]
-        out.append(dict(date=date, date_precision=precision, element=ELEMENT[r["element"]], product=prod or product(r),
-                        market=market, assessment=r["basis"], low=low, high=high, unit=unit,
-                        source_id=src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=r["date_published"],
-                                          notes="" if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"]) else f"date shown: {r['date_published']}"),
-                        quote=r["quote"], note=note))
+        out.append(
+            dict(
+                date=date,
+                date_precision=precision,
+                element=ELEMENT[r["element"]],
+                product=prod or product(r),
+                market=market,
+                assessment=r["basis"],
+                low=low,
+                high=high,
+                unit=unit,
+                source_id=src.add(
+                    r["url"],
+                    publisher=r["publisher"],
+                    title=r["title"],
+                    date_published=r["date_published"],
+                    notes=""
+                    if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"])
+                    else f"date shown: {r['date_published']}",
+                ),
+                quote=r["quote"],
+                note=note,
+            )
+        )
     out.sort(key=lambda x: (x["element"], x["market"], x["date"], x["product"], x["source_id"]))
     write_csv(DATA / "prices.csv", list(out[0]), out)
     rates = []
     for r in (x for x in leads if x["element"] == "CNY/USD exchange rate"):
-        rates.append(dict(date=r["date"][:10], base="USD", quote_currency="CNY", rate=r["value"], kind="central parity (CFETS)",
-                          source_id=src.add(r["url"], publisher=r["publisher"], title=r["title"], date_published=r["date_published"],
-                                            notes="" if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"]) else f"date shown: {r['date_published']}"),
-                          quote=r["quote"]))
+        rates.append(
+            dict(
+                date=r["date"][:10],
+                base="USD",
+                quote_currency="CNY",
+                rate=r["value"],
+                kind="central parity (CFETS)",
+                source_id=src.add(
+                    r["url"],
+                    publisher=r["publisher"],
+                    title=r["title"],
+                    date_published=r["date_published"],
+                    notes=""
+                    if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"])
+                    else f"date shown: {r['date_published']}",
+                ),
+                quote=r["quote"],
+            )
+        )
     rates.sort(key=lambda x: x["date"])
     write_csv(DATA / "exchange_rates.csv", list(rates[0]), rates)
     return len(out) + len(rates)

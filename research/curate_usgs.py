@@ -11,9 +11,18 @@ import re
 from curation import DATA, Sources, read_leads, write_csv
 
 TITLES = {
-    "mcs2025-rare-earths.pdf": ("U.S. Geological Survey, Mineral Commodity Summaries 2025: Rare Earths", "usgs-mcs2025-rare-earths"),
-    "mcs2026-rare-earths.pdf": ("U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths", "usgs-mcs2026-rare-earths"),
-    "mcs2026-rare-earths-heavy.pdf": ("U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths (Heavy)", "usgs-mcs2026-rare-earths-heavy"),
+    "mcs2025-rare-earths.pdf": (
+        "U.S. Geological Survey, Mineral Commodity Summaries 2025: Rare Earths",
+        "usgs-mcs2025-rare-earths",
+    ),
+    "mcs2026-rare-earths.pdf": (
+        "U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths",
+        "usgs-mcs2026-rare-earths",
+    ),
+    "mcs2026-rare-earths-heavy.pdf": (
+        "U.S. Geological Survey, Mineral Commodity Summaries 2026: Rare Earths (Heavy)",
+        "usgs-mcs2026-rare-earths-heavy",
+    ),
 }
 COPY_NOTE = "Read from extracted copies of the USGS publication in public repositories, not from the PDF itself: "
 
@@ -32,8 +41,16 @@ def source(src, r):
     page = "; ".join(sorted({re.sub(r"^USGS MCS \d{4}, ", "", x["edition"]) for x in same}))
     copies = sorted({c.strip(" []") for x in same for c in x["url"].split(" [")[1:]})
     notes = COPY_NOTE + "; ".join(copies)
-    return src.add(pdf, source_id=sid, kind="statistics", publisher="U.S. Geological Survey", title=title,
-                   table_or_page=page, licence="public domain (U.S. Government work)", notes=notes)
+    return src.add(
+        pdf,
+        source_id=sid,
+        kind="statistics",
+        publisher="U.S. Geological Survey",
+        title=title,
+        table_or_page=page,
+        licence="public domain (U.S. Government work)",
+        notes=notes,
+    )
 
 
 def estimated(flag):
@@ -55,18 +72,39 @@ def build(src: Sources) -> int:
             value = r["value"].lstrip(">")
             year = int(r["year"][:4])
             country = "World" if r["country"].startswith("World total") else r["country"]
-            world.append(dict(edition=edition(r), country=country, year=year, measure=r["measure"], value=value,
-                              qualifier=">" if r["value"].startswith(">") else "", unit="t REO",
-                              estimated=estimated(r["estimated"]) if r["measure"] == "mine_production" else "false",
-                              source_id=source(src, r), quote=r["quote"]))
+            world.append(
+                dict(
+                    edition=edition(r),
+                    country=country,
+                    year=year,
+                    measure=r["measure"],
+                    value=value,
+                    qualifier=">" if r["value"].startswith(">") else "",
+                    unit="t REO",
+                    estimated=estimated(r["estimated"]) if r["measure"] == "mine_production" else "false",
+                    source_id=source(src, r),
+                    quote=r["quote"],
+                )
+            )
         elif r["measure"] == "price":
             m = PRODUCT.search(r["quote"])
             product, grade = m.group(1).strip(), m.group(2).replace("%,", "%").strip()
             basis = "free on board" if "ree on board" in r["unit"] or "ree on board" in r["quote"] else "not stated"
-            prices.append(dict(edition=edition(r), product=product, grade=grade, year=int(r["year"]), value=r["value"],
-                               unit="USD/kg", estimated=estimated(r["estimated"]), basis=basis,
-                               assessment=re.search(r"\(([^)]*)\)", r["unit"]).group(1) if "(" in r["unit"] else "",
-                               source_id=source(src, r), quote=r["quote"]))
+            prices.append(
+                dict(
+                    edition=edition(r),
+                    product=product,
+                    grade=grade,
+                    year=int(r["year"]),
+                    value=r["value"],
+                    unit="USD/kg",
+                    estimated=estimated(r["estimated"]),
+                    basis=basis,
+                    assessment=re.search(r"\(([^)]*)\)", r["unit"]).group(1) if "(" in r["unit"] else "",
+                    source_id=source(src, r),
+                    quote=r["quote"],
+                )
+            )
     world.sort(key=lambda x: (x["edition"], x["measure"], x["country"], x["year"]))
     prices.sort(key=lambda x: (x["edition"], x["product"], x["year"]))
     write_csv(DATA / "usgs_world_production.csv", list(world[0]), world)

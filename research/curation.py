@@ -13,14 +13,29 @@ ROOT = Path(__file__).resolve().parents[1]
 LEADS = ROOT / "research" / "leads"
 DATA = ROOT / "data"
 DATE_READ = "2026-11-28"
-SOURCE_FIELDS = ["source_id", "kind", "publisher", "title", "table_or_page", "url", "date_published", "date_read", "licence", "notes"]
+SOURCE_FIELDS = [
+    "source_id",
+    "kind",
+    "publisher",
+    "title",
+    "table_or_page",
+    "url",
+    "date_published",
+    "date_read",
+    "licence",
+    "notes",
+]
 NEWS_LICENCE = "copyright of the publisher; figures quoted for verification"
 
 
 def host(url):
     """Short name of a page's site, for source ids (an IP address or all-digit subdomain is 'mirror')."""
     h = urlparse(url).netloc.lower()
-    h = re.sub(r"^(www\.|en\.|m\.|wap\.|test\.|business\.|investors\.|international\.|news\.|script\.|forum\.|preview\.)", "", h)
+    h = re.sub(
+        r"^(www\.|en\.|m\.|wap\.|test\.|business\.|investors\.|international\.|news\.|script\.|forum\.|preview\.)",
+        "",
+        h,
+    )
     first = h.split(".")[0]
     return "mirror" if first.isdigit() else first
 
@@ -37,8 +52,20 @@ class Sources:
     def __init__(self):
         self.by_url = {}
 
-    def add(self, url, *, kind="news_report", publisher, title, table_or_page="report text (page as read)",
-            date_published="", licence=NEWS_LICENCE, notes="", source_id=None, date_read=""):
+    def add(
+        self,
+        url,
+        *,
+        kind="news_report",
+        publisher,
+        title,
+        table_or_page="report text (page as read)",
+        date_published="",
+        licence=NEWS_LICENCE,
+        notes="",
+        source_id=None,
+        date_read="",
+    ):
         """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ)."""
         if url in self.by_url:
             return self.by_url[url]["source_id"]
@@ -50,8 +77,18 @@ class Sources:
             while source_id in taken:
                 n += 1
                 source_id = f"{base}-{n}"
-        self.by_url[url] = dict(source_id=source_id, kind=kind, publisher=publisher, title=title, table_or_page=table_or_page,
-                                url=url, date_published=d, date_read=date_read or DATE_READ, licence=licence, notes=notes)
+        self.by_url[url] = dict(
+            source_id=source_id,
+            kind=kind,
+            publisher=publisher,
+            title=title,
+            table_or_page=table_or_page,
+            url=url,
+            date_published=d,
+            date_read=date_read or DATE_READ,
+            licence=licence,
+            notes=notes,
+        )
         return source_id
 
     def rows(self):

@@ -16,13 +16,23 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="no Chromium found (install Debian's 'chromium' or set CHROMIUM=/path/to/chrome); .ci/run installs it")
+CHROMIUM = (
+    os.environ.get("CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or shutil.which("google-chrome")
+)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM,
+    reason="no Chromium found (install Debian's 'chromium' or set CHROMIUM=/path/to/chrome); .ci/run installs it",
+)
 
 
 def _pages(root: Path) -> list[Path]:
     """The pages a reader opens: the index, the sources page and every reader report."""
-    pages = [root / "index.html", root / "sources.html"] + sorted(p for p in (root / "html").glob("*.html") if not p.name.endswith(".full.html"))
+    pages = [root / "index.html", root / "sources.html"] + sorted(
+        p for p in (root / "html").glob("*.html") if not p.name.endswith(".full.html")
+    )
     return [p for p in pages if p.exists()]
 
 
@@ -34,7 +44,9 @@ def _visit(context, page_path: Path) -> list[str]:
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
     page.goto(page_path.as_uri(), wait_until="load")
-    broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
     problems += [f"image not loaded: {src[:80]}" for src in broken]
     page.close()
     return problems
@@ -95,35 +107,52 @@ def _parameter_names() -> set[str]:
 
 
 def _key_finding_problems(page, name: str) -> list[str]:
-    box = page.evaluate("(() => { const e = document.getElementById('key-finding'); if (!e) return null;"
-                        " const r = e.getBoundingClientRect(); return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY}; })()")
+    box = page.evaluate(
+        "(() => { const e = document.getElementById('key-finding'); if (!e) return null;"
+        " const r = e.getBoundingClientRect(); return {top: r.top + window.scrollY, bottom: r.bottom + window.scrollY}; })()"
+    )
     if box is None:
         return [f"{name}: no key finding (#key-finding)"]
-    return [f"{name}: key finding ends at {box['bottom']:.0f} px, below the first {FIRST_SCREEN['height']} px"] if box["bottom"] > FIRST_SCREEN["height"] else []
+    return (
+        [f"{name}: key finding ends at {box['bottom']:.0f} px, below the first {FIRST_SCREEN['height']} px"]
+        if box["bottom"] > FIRST_SCREEN["height"]
+        else []
+    )
 
 
 def _cell_problems(page, name: str) -> list[str]:
     cells = page.evaluate("Array.from(document.querySelectorAll('td, th')).map(c => c.innerText)")
-    return [f"{name}: table cell shows {BAD_CELL.search(c).group(0)!r}: {c[:60]!r}" for c in cells if BAD_CELL.search(c)]
+    return [
+        f"{name}: table cell shows {BAD_CELL.search(c).group(0)!r}: {c[:60]!r}" for c in cells if BAD_CELL.search(c)
+    ]
 
 
 def _navigation_problems(page, page_path: Path) -> list[str]:
     problems = []
     for rel in ("index", "prev", "next"):
-        href = page.evaluate(f"(() => {{ const a = document.querySelector('a[rel={rel}]'); return a ? a.getAttribute('href') : null; }})()")
+        href = page.evaluate(
+            f"(() => {{ const a = document.querySelector('a[rel={rel}]'); return a ? a.getAttribute('href') : null; }})()"
+        )
         if not href:
             problems.append(f"{page_path.name}: no {rel} link")
-        elif not (page_path.parent / unquote(href.split('#')[0])).exists():
+        elif not (page_path.parent / unquote(href.split("#")[0])).exists():
             problems.append(f"{page_path.name}: {rel} link {href} leads nowhere")
     return problems
 
 
 def _alt_problems(page, name: str) -> list[str]:
-    images = page.evaluate("Array.from(document.images).map(i => ({alt: i.getAttribute('alt') || '', src: i.getAttribute('src') || ''}))")
+    images = page.evaluate(
+        "Array.from(document.images).map(i => ({alt: i.getAttribute('alt') || '', src: i.getAttribute('src') || ''}))"
+    )
     problems = []
     for img in images:
         alt, file = img["alt"].strip(), img["src"].split("/")[-1]
-        if not alt or alt == PLACEHOLDER_ALT or re.search(r"\.(png|svg|jpe?g|gif)$", alt) or (not img["src"].startswith("data:") and alt == file):
+        if (
+            not alt
+            or alt == PLACEHOLDER_ALT
+            or re.search(r"\.(png|svg|jpe?g|gif)$", alt)
+            or (not img["src"].startswith("data:") and alt == file)
+        ):
             problems.append(f"{name}: image alt text {alt[:60]!r} for {img['src'][:60]}")
     return problems
 
@@ -241,7 +270,10 @@ def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(built) -> No
         page = _open(contexts["desktop"], root / "index.html")
         problems = []
         for row in ledger:
-            found = page.evaluate("id => { const e = document.getElementById(id); return e ? Array.from(e.querySelectorAll('a')).map(a => a.getAttribute('href')) : null; }", row["claim_id"])
+            found = page.evaluate(
+                "id => { const e = document.getElementById(id); return e ? Array.from(e.querySelectorAll('a')).map(a => a.getAttribute('href')) : null; }",
+                row["claim_id"],
+            )
             if found is None:
                 problems.append(f"claim {row['claim_id']} has no anchor in index.html")
             elif f"html/{row['notebook']}.html" not in found:

@@ -29,7 +29,11 @@ def small_collection(tmp_path: Path) -> Path:
     folder = tmp_path / "notebooks"
     folder.mkdir()
     save = "import pandas as pd\nfrom rare_earths import outputs, paths\nout = paths.output_dir(output_dir)"
-    make_notebook(folder / "91_ok.ipynb", save + "\n\noutputs.save_table(pd.DataFrame({'x': [1]}), '91_table', out)", 'output_dir = ""')
+    make_notebook(
+        folder / "91_ok.ipynb",
+        save + "\n\noutputs.save_table(pd.DataFrame({'x': [1]}), '91_table', out)",
+        'output_dir = ""',
+    )
     make_notebook(
         folder / "92_bad.ipynb",
         save + "\n\noutputs.save_table(pd.DataFrame({'x': [scale]}), '92_table', out)\n\nif fail:\n    1 / 0",
@@ -40,13 +44,21 @@ def small_collection(tmp_path: Path) -> Path:
 
 def test_select_by_number_name_or_file() -> None:
     available = build.discover()
-    assert build.select(available, ["01"]) == build.select(available, ["01_exports.ipynb"]) == [paths.NOTEBOOKS_DIR / "01_exports.ipynb"]
+    assert (
+        build.select(available, ["01"])
+        == build.select(available, ["01_exports.ipynb"])
+        == [paths.NOTEBOOKS_DIR / "01_exports.ipynb"]
+    )
     with pytest.raises(build.BuildError, match="unknown notebook '99'"):
         build.select(available, ["99"])
 
 
 def test_parameters_take_their_type_from_the_defaults(small_collection: Path) -> None:
-    assert build.declared_parameters(small_collection / "92_bad.ipynb") == {"output_dir": "str", "fail": "bool", "scale": "int"}
+    assert build.declared_parameters(small_collection / "92_bad.ipynb") == {
+        "output_dir": "str",
+        "fail": "bool",
+        "scale": "int",
+    }
     typed = build.resolve_parameters([small_collection / "92_bad.ipynb"], {"fail": "true", "scale": "3"})
     assert typed[small_collection / "92_bad.ipynb"] == {"fail": True, "scale": 3}
 
@@ -67,7 +79,9 @@ def test_cli_reports_parameter_errors_with_exit_status_2(capsys: pytest.CaptureF
     assert "unknown parameter 'sede'" in capsys.readouterr().err
 
 
-def test_failing_cell_keeps_good_outputs_and_the_partial_run(small_collection: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failing_cell_keeps_good_outputs_and_the_partial_run(
+    small_collection: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     first = build.build(output_root=out, notebooks_dir=small_collection)
     assert [r.status for r in first] == ["ran", "ran"]
@@ -93,7 +107,9 @@ def test_failing_cell_keeps_good_outputs_and_the_partial_run(small_collection: P
     assert third[0].status == "ran" and not failed.exists()
 
 
-def test_cli_exit_status_is_non_zero_when_a_notebook_fails(small_collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_exit_status_is_non_zero_when_a_notebook_fails(
+    small_collection: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", small_collection)
     assert cli.main(["build", "92", "-p", "fail", "true", "--output-dir", str(tmp_path / "out")]) == 1
 

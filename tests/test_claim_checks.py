@@ -42,11 +42,29 @@ def records_by_section() -> dict[str, list]:
     scenario = outlook.Scenario(**{k: p7[k] for k in outlook.Scenario.__dataclass_fields__})
     return {
         "01": export_claims.check_claims(load("china_exports_monthly"), "2025-08", "01")[0],
-        "02": policy.check_claims(load("policy_events"), load("china_quotas"), load("china_exports_monthly"), quotes, 2025, "2025-04", "2025-08", "02"),
+        "02": policy.check_claims(
+            load("policy_events"),
+            load("china_quotas"),
+            load("china_exports_monthly"),
+            quotes,
+            2025,
+            "2025-04",
+            "2025-08",
+            "02",
+        ),
         "03": price_claims.check_claims(quotes, rates, usd, *prices.EUROPE_WINDOW, "03"),
-        "04": refining_claims.check_claims(load("usgs_world_production"), load("stage_shares"), load("policy_events"), load("country_responses"), ARTICLE_DATE, "04"),
+        "04": refining_claims.check_claims(
+            load("usgs_world_production"),
+            load("stage_shares"),
+            load("policy_events"),
+            load("country_responses"),
+            ARTICLE_DATE,
+            "04",
+        ),
         "05": defense.check_claims(load("defense_content"), "05"),
-        "06": responses.check_claims(load("usgs_world_production"), load("country_responses"), usd, rates, ARTICLE_DATE, "06"),
+        "06": responses.check_claims(
+            load("usgs_world_production"), load("country_responses"), usd, rates, ARTICLE_DATE, "06"
+        ),
         "07": outlook.check_claims(scenario, load("country_responses"), usd, ARTICLE_DATE, "07"),
     }
 
@@ -69,7 +87,9 @@ def test_known_verdicts(records_by_section) -> None:
     by_id = {r.claim_id: r for rs in records_by_section.values() for r in rs}
     assert by_id["C01-01"].verdict == "confirmed"  # 5,994.3 -> 5,792 t is -3.4%
     assert by_id["C01-03"].verdict == "unverifiable"  # no sourced August value
-    assert by_id["C00-02"].verdict == "contradicted" and by_id["C00-02"].robustness == "depends on reading"  # up y/y, down m/m
+    assert (
+        by_id["C00-02"].verdict == "contradicted" and by_id["C00-02"].robustness == "depends on reading"
+    )  # up y/y, down m/m
     assert by_id["C02-10"].article_arithmetic.startswith("does not hold")  # 850 / 300 < 3
     assert by_id["C06-03"].robustness == "depends on reading"  # MCS 2025 vs MCS 2026
     assert by_id["C06-10"].verdict == "contradicted" and "Burma" in by_id["C06-10"].explanation
@@ -98,7 +118,12 @@ def test_the_implied_august_unit_value_is_evidence_labelled_as_the_article() -> 
 def _literal_text(source: str) -> list[str]:
     """The literal text of the strings a key-finding cell displays (f-string parts outside {}, plain strings), not format specs or keys."""
     tree = ast.parse(source)
-    specs = {id(c) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) and n.format_spec is not None for c in ast.walk(n.format_spec)}
+    specs = {
+        id(c)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FormattedValue) and n.format_spec is not None
+        for c in ast.walk(n.format_spec)
+    }
     inside = specs | {id(c) for n in ast.walk(tree) if isinstance(n, ast.FormattedValue) for c in ast.walk(n.value)}
     parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
     texts = []
@@ -122,8 +147,13 @@ def test_key_findings_type_no_numbers(notebook: Path) -> None:
 
 
 def test_the_key_finding_check_catches_a_typed_number() -> None:
-    assert _literal_text('display(Markdown(f"rose {x:+.0f}% (the article says +300%)"))') == ["rose ", "% (the article says +300%)"]
-    assert not any(re.search(r"\d", t) for t in _literal_text("display(Markdown(f\"on {d:%d %B %Y}: {t.loc['a', 'b']:.1f}\"))"))
+    assert _literal_text('display(Markdown(f"rose {x:+.0f}% (the article says +300%)"))') == [
+        "rose ",
+        "% (the article says +300%)",
+    ]
+    assert not any(
+        re.search(r"\d", t) for t in _literal_text("display(Markdown(f\"on {d:%d %B %Y}: {t.loc['a', 'b']:.1f}\"))")
+    )
 
 
 def test_attribution_verdicts_follow_from_the_source_rows(records_by_section) -> None:
@@ -133,7 +163,10 @@ def test_attribution_verdicts_follow_from_the_source_rows(records_by_section) ->
     assert by_id["C06-01"].verdict == "contradicted"  # MP produced 45,455 t REO in 2024: no 2025 restart
     assert by_id["C06-15"].verdict == "confirmed"
     # the Lynas source reports its first heavy rare-earth oxides, not that it was first outside China
-    assert by_id["C06-08"].verdict == "unverifiable" and "not that it was the first outside China" in by_id["C06-08"].explanation
+    assert (
+        by_id["C06-08"].verdict == "unverifiable"
+        and "not that it was the first outside China" in by_id["C06-08"].explanation
+    )
 
 
 def test_attributions_change_with_the_rows(records_by_section) -> None:
@@ -143,15 +176,43 @@ def test_attributions_change_with_the_rows(records_by_section) -> None:
     stop = moves["item"].str.startswith("MP Materials ends sales to China")
     moves.loc[stop, "as_of"] = "2025-11"
     usd = prices.in_usd_per_kg(data.load("prices"), data.load("exchange_rates"))
-    by_id = {r.claim_id: r for r in responses.check_claims(data.load("usgs_world_production"), moves, usd, data.load("exchange_rates"), ARTICLE_DATE, "06")}
+    by_id = {
+        r.claim_id: r
+        for r in responses.check_claims(
+            data.load("usgs_world_production"), moves, usd, data.load("exchange_rates"), ARTICLE_DATE, "06"
+        )
+    }
     assert by_id["C06-08"].verdict == "confirmed"
-    s04 = {r.claim_id: r for r in refining_claims.check_claims(data.load("usgs_world_production"), data.load("stage_shares"), data.load("policy_events"), moves, ARTICLE_DATE, "04")}
-    assert s04["C04-05"].verdict == "unverifiable"  # sales ending after the article do not show where ore went before it
+    s04 = {
+        r.claim_id: r
+        for r in refining_claims.check_claims(
+            data.load("usgs_world_production"),
+            data.load("stage_shares"),
+            data.load("policy_events"),
+            moves,
+            ARTICLE_DATE,
+            "04",
+        )
+    }
+    assert (
+        s04["C04-05"].verdict == "unverifiable"
+    )  # sales ending after the article do not show where ore went before it
 
 
-@pytest.mark.parametrize(("text", "phrases", "expected"), [
-    ("The DoD has committed to a 10-year agreement with MP Materials", (("DoD", "Department of Defense"), "mp materials", "agreement"), True),
-    ("The Department of Defense bought shares in MP Materials", (("DoD", "Department of Defense"), "MP Materials", "agreement"), False),
-])
+@pytest.mark.parametrize(
+    ("text", "phrases", "expected"),
+    [
+        (
+            "The DoD has committed to a 10-year agreement with MP Materials",
+            (("DoD", "Department of Defense"), "mp materials", "agreement"),
+            True,
+        ),
+        (
+            "The Department of Defense bought shares in MP Materials",
+            (("DoD", "Department of Defense"), "MP Materials", "agreement"),
+            False,
+        ),
+    ],
+)
 def test_states_needs_every_phrase(text: str, phrases: tuple, expected: bool) -> None:
     assert claims.states(text, *phrases) is expected

@@ -100,8 +100,13 @@ def test_readings_that_flip_the_verdict_are_marked() -> None:
     from rare_earths.robustness import Reading
 
     # C06-03: 11.5% of world production; MCS 2025 gives 11.54%, MCS 2026 11.97%
-    record = claims.check("C06-03", 45000 / 390000 * 100, "US share, MCS 2025", "06_x",
-                          readings=[Reading("MCS 2026", 45500 / 380000 * 100)])
+    record = claims.check(
+        "C06-03",
+        45000 / 390000 * 100,
+        "US share, MCS 2025",
+        "06_x",
+        readings=[Reading("MCS 2026", 45500 / 380000 * 100)],
+    )
     assert record.verdict == "confirmed" and record.robustness == "depends on reading"
     assert "MCS 2026: 11.97 percent (contradicted)" in record.readings
     steady = claims.check("C06-03", 11.54, "b", "06_x", readings=[Reading("rounded", 11.5)])

@@ -44,8 +44,17 @@ class Replay:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 url = urllib.parse.urlsplit(self.path)
-                replay.requests.append({"path": url.path, "query": dict(urllib.parse.parse_qsl(url.query)), "headers": dict(self.headers.items()), "raw": self.path})
-                status, headers, body, delay = replay.script.pop(0) if replay.script else (500, {}, b"script exhausted", 0.0)
+                replay.requests.append(
+                    {
+                        "path": url.path,
+                        "query": dict(urllib.parse.parse_qsl(url.query)),
+                        "headers": dict(self.headers.items()),
+                        "raw": self.path,
+                    }
+                )
+                status, headers, body, delay = (
+                    replay.script.pop(0) if replay.script else (500, {}, b"script exhausted", 0.0)
+                )
                 time.sleep(delay)
                 try:
                     self.send_response(status)
@@ -106,8 +115,15 @@ def test_without_key_the_public_endpoint_is_used_without_key_header(api: Replay,
     (req,) = api.requests
     assert req["path"] == "/public/v1/preview/C/M/HS"
     assert not any(k.lower() == comtrade.KEY_HEADER.lower() for k in req["headers"])
-    assert req["query"] == {"reporterCode": "156", "period": "202501,202502,202503", "cmdCode": "280530,284610,284690,850511",
-                            "flowCode": "X", "partnerCode": "0,842", "breakdownMode": "classic", "includeDesc": "true"}
+    assert req["query"] == {
+        "reporterCode": "156",
+        "period": "202501,202502,202503",
+        "cmdCode": "280530,284610,284690,850511",
+        "flowCode": "X",
+        "partnerCode": "0,842",
+        "breakdownMode": "classic",
+        "includeDesc": "true",
+    }
 
 
 def test_empty_key_counts_as_no_key(api: Replay) -> None:
@@ -115,7 +131,9 @@ def test_empty_key_counts_as_no_key(api: Replay) -> None:
     assert not c.keyed and c.endpoint.endswith("/public/v1/preview/C/M/HS")
 
 
-def test_with_key_the_keyed_endpoint_and_header_are_used_and_the_key_is_stored_nowhere(api: Replay, data_copy: Path) -> None:
+def test_with_key_the_keyed_endpoint_and_header_are_used_and_the_key_is_stored_nowhere(
+    api: Replay, data_copy: Path
+) -> None:
     c, _ = client(api.add(OK), key="secret-test-key-123")
     comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
     (req,) = api.requests
@@ -145,24 +163,37 @@ def test_refresh_writes_a_validated_snapshot_with_metadata_and_a_source_row(api:
     result = comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
     folder = data_copy / "comtrade"
     assert sorted(p.name for p in folder.iterdir() if p.name != ".gitignore") == [
-        "china_exports_comtrade.csv", "china_exports_comtrade.json",
-        "china_exports_comtrade_2026-11-28.csv", "china_exports_comtrade_2026-11-28.json"]
+        "china_exports_comtrade.csv",
+        "china_exports_comtrade.json",
+        "china_exports_comtrade_2026-11-28.csv",
+        "china_exports_comtrade_2026-11-28.json",
+    ]
     current = (folder / "china_exports_comtrade.csv").read_bytes()
     assert current == (folder / "china_exports_comtrade_2026-11-28.csv").read_bytes()
     meta = json.loads((folder / "china_exports_comtrade.json").read_text())
     assert meta["sha256"] == hashlib.sha256(current).hexdigest() and meta["bytes"] == len(current)
     assert meta["retrieved_at"] == "2026-11-28T19:30:00Z" and meta["source_id"] == "un-comtrade-2026-11-28"
-    assert meta["record_count"] == 24 and meta["row_count"] == result.rows == 24 * 3 - 2  # two records (HS 284610, Feb, both partners) have no quantity unit
+    assert (
+        meta["record_count"] == 24 and meta["row_count"] == result.rows == 24 * 3 - 2
+    )  # two records (HS 284610, Feb, both partners) have no quantity unit
     assert meta["query"]["cmdCode"] == ["280530", "284610", "284690", "850511"] and meta["endpoint"] == "public"
-    assert meta["requests"][0]["url"] == api.root + api.requests[0]["raw"] and meta["months_with_data"] == ["2025-01", "2025-02", "2025-03"]
+    assert meta["requests"][0]["url"] == api.root + api.requests[0]["raw"] and meta["months_with_data"] == [
+        "2025-01",
+        "2025-02",
+        "2025-03",
+    ]
     # sources.csv: the curated rows untouched, one row for this retrieval appended
     sources_after = (data_copy / "sources.csv").read_bytes()
     assert sources_after.startswith(sources_before) and sources_after.count(b"\n") == sources_before.count(b"\n") + 1
     assert data.validate_all(data_copy) == []
     snap = snapshot.load_snapshot(data_copy)
     f = snap.frame
-    magnets_feb = f[(f["hs_code"] == "850511") & (f["partner_code"] == 0) & (f["month"] == "2025-02")].set_index("measure")
-    record = next(r for r in json.loads(OK)["data"] if (r["cmdCode"], r["partnerCode"], r["period"]) == ("850511", 0, "202502"))
+    magnets_feb = f[(f["hs_code"] == "850511") & (f["partner_code"] == 0) & (f["month"] == "2025-02")].set_index(
+        "measure"
+    )
+    record = next(
+        r for r in json.loads(OK)["data"] if (r["cmdCode"], r["partnerCode"], r["period"]) == ("850511", 0, "202502")
+    )
     assert magnets_feb.loc["net_weight", "value"] == record["netWgt"] and magnets_feb.loc["net_weight", "unit"] == "kg"
     assert magnets_feb.loc["value", "value"] == record["primaryValue"] and magnets_feb.loc["value", "unit"] == "USD"
     assert set(f.loc[f["partner_code"] == 842, "partner"]) == {"USA"}
@@ -246,22 +277,60 @@ def test_malformed_body_changes_nothing(api: Replay, data_copy: Path, previous: 
         (b'{"elements": [], "count": 0}', comtrade.MalformedResponse, "no 'data' list"),
         (b'{"count": 0, "data": [], "error": "Invalid period"}', comtrade.ApiError, "Invalid period"),
         (ok_variant(lambda b: b["data"].pop()), comtrade.IncompleteResponse, "announces 24 records but holds 23"),
-        (ok_variant(lambda b: b.update(data=[b["data"][0]] * 500, count=500)), comtrade.IncompleteResponse, "cap of 500"),
-        (ok_variant(lambda b: b["data"][3].update(reporterCode=842)), comtrade.MalformedResponse, "record 4: reporterCode 842"),
-        (ok_variant(lambda b: b["data"][5].pop("netWgt")), comtrade.MalformedResponse, "record 6: field 'netWgt' is missing"),
-        (ok_variant(lambda b: b["data"][0].update(primaryValue="12")), comtrade.MalformedResponse, "field 'primaryValue' has '12'"),
-        (ok_variant(lambda b: b["data"][0].update(period="202412")), comtrade.MalformedResponse, "period '202412' was not asked for"),
-        (ok_variant(lambda b: b["data"].append(copy.deepcopy(b["data"][0])) or b.update(count=25)), comtrade.MalformedResponse, "two records for HS 280530"),
+        (
+            ok_variant(lambda b: b.update(data=[b["data"][0]] * 500, count=500)),
+            comtrade.IncompleteResponse,
+            "cap of 500",
+        ),
+        (
+            ok_variant(lambda b: b["data"][3].update(reporterCode=842)),
+            comtrade.MalformedResponse,
+            "record 4: reporterCode 842",
+        ),
+        (
+            ok_variant(lambda b: b["data"][5].pop("netWgt")),
+            comtrade.MalformedResponse,
+            "record 6: field 'netWgt' is missing",
+        ),
+        (
+            ok_variant(lambda b: b["data"][0].update(primaryValue="12")),
+            comtrade.MalformedResponse,
+            "field 'primaryValue' has '12'",
+        ),
+        (
+            ok_variant(lambda b: b["data"][0].update(period="202412")),
+            comtrade.MalformedResponse,
+            "period '202412' was not asked for",
+        ),
+        (
+            ok_variant(lambda b: b["data"].append(copy.deepcopy(b["data"][0])) or b.update(count=25)),
+            comtrade.MalformedResponse,
+            "two records for HS 280530",
+        ),
     ],
-    ids=["no-data-key", "api-error", "count-disagrees", "record-cap", "wrong-reporter", "missing-field", "wrong-type", "other-period", "duplicate"],
+    ids=[
+        "no-data-key",
+        "api-error",
+        "count-disagrees",
+        "record-cap",
+        "wrong-reporter",
+        "missing-field",
+        "wrong-type",
+        "other-period",
+        "duplicate",
+    ],
 )
-def test_bad_answers_are_refused_and_change_nothing(api: Replay, data_copy: Path, previous: dict[str, bytes], body: bytes, error: type[Exception], match: str) -> None:
+def test_bad_answers_are_refused_and_change_nothing(
+    api: Replay, data_copy: Path, previous: dict[str, bytes], body: bytes, error: type[Exception], match: str
+) -> None:
     api.add(body)
     failing(api, data_copy, error, match)
     assert tree(data_copy) == previous
 
 
-def test_rows_failing_the_schema_are_refused_before_anything_is_replaced(api: Replay, data_copy: Path, previous: dict[str, bytes]) -> None:
+def test_rows_failing_the_schema_are_refused_before_anything_is_replaced(
+    api: Replay, data_copy: Path, previous: dict[str, bytes]
+) -> None:
     api.add(ok_variant(lambda b: b["data"][2].update(qtyUnitAbbr="l", qtyUnitCode=7)))
     failing(api, data_copy, data.DataValidationError, "unit 'l'")
     assert tree(data_copy) == previous
@@ -273,7 +342,10 @@ def test_a_failure_in_a_later_chunk_changes_nothing(api: Replay, data_copy: Path
     c, _ = client(api)
     with pytest.raises(comtrade.MalformedResponse):
         comtrade.refresh(long_query, c, data_copy, DAY, log=lambda s: None)
-    assert [r["query"]["period"] for r in api.requests] == [",".join(f"2024{m:02d}" for m in range(1, 13)), "202501,202502,202503"]
+    assert [r["query"]["period"] for r in api.requests] == [
+        ",".join(f"2024{m:02d}" for m in range(1, 13)),
+        "202501,202502,202503",
+    ]
     assert tree(data_copy) == previous
 
 
@@ -298,7 +370,9 @@ def test_without_retry_after_the_backoff_doubles(api: Replay, data_copy: Path) -
 def test_persistent_429_gives_up_and_changes_nothing(api: Replay, data_copy: Path, previous: dict[str, bytes]) -> None:
     for _ in range(4):
         api.add((FIXTURES / "rate_limited_429.json").read_bytes(), 429, {"Retry-After": "1"})
-    slept = failing(api, data_copy, comtrade.IncompleteResponse, "after 4 attempts: HTTP 429 .rate limit.: Rate limit is exceeded")
+    slept = failing(
+        api, data_copy, comtrade.IncompleteResponse, "after 4 attempts: HTTP 429 .rate limit.: Rate limit is exceeded"
+    )
     assert slept == [1.0, 1.0, 1.0] and len(api.requests) == 4
     assert tree(data_copy) == previous
 
@@ -322,16 +396,31 @@ def test_timeout_is_retried_then_succeeds(api: Replay, data_copy: Path) -> None:
     assert slept == [0.5] and result.metadata["requests"][0]["attempts"] == 2
 
 
-def test_persistent_timeout_fails_with_a_clear_message_and_changes_nothing(api: Replay, data_copy: Path, previous: dict[str, bytes]) -> None:
+def test_persistent_timeout_fails_with_a_clear_message_and_changes_nothing(
+    api: Replay, data_copy: Path, previous: dict[str, bytes]
+) -> None:
     for _ in range(2):
         api.add(OK, delay=1.0)
-    failing(api, data_copy, comtrade.IncompleteResponse, r"after 2 attempts: no answer within 0.3 s \(timeout\)", timeout=0.3, max_attempts=2)
+    failing(
+        api,
+        data_copy,
+        comtrade.IncompleteResponse,
+        r"after 2 attempts: no answer within 0.3 s \(timeout\)",
+        timeout=0.3,
+        max_attempts=2,
+    )
     assert tree(data_copy) == previous
 
 
 def test_http_error_is_not_retried(api: Replay, data_copy: Path) -> None:
     api.add(b'{"statusCode": 401, "message": "Access denied due to invalid subscription key."}', 401)
-    failing(api, data_copy, comtrade.ApiError, "HTTP 401 .*key in COMTRADE_API_KEY was refused.*invalid subscription key", key="bad")
+    failing(
+        api,
+        data_copy,
+        comtrade.ApiError,
+        "HTTP 401 .*key in COMTRADE_API_KEY was refused.*invalid subscription key",
+        key="bad",
+    )
     assert len(api.requests) == 1
 
 
@@ -351,18 +440,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_command_without_network_says_so_and_exits_non_zero(monkeypatch: pytest.MonkeyPatch, data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_without_network_says_so_and_exits_non_zero(
+    monkeypatch: pytest.MonkeyPatch, data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(comtrade, "API_ROOT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     monkeypatch.delenv(comtrade.KEY_ENV, raising=False)
     before = tree(data_copy)
     assert cli.main(["refresh", "--start", "2025-01", "--end", "2025-03"]) == 1
     err = capsys.readouterr().err
-    assert "refresh failed: cannot reach 127.0.0.1" in err and "is this machine online?" in err and "Nothing in data/ was changed." in err
+    assert (
+        "refresh failed: cannot reach 127.0.0.1" in err
+        and "is this machine online?" in err
+        and "Nothing in data/ was changed." in err
+    )
     assert tree(data_copy) == before
 
 
-def test_command_refreshes_from_the_api(monkeypatch: pytest.MonkeyPatch, api: Replay, data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_refreshes_from_the_api(
+    monkeypatch: pytest.MonkeyPatch, api: Replay, data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     api.add(OK)
     monkeypatch.setattr(comtrade, "API_ROOT", api.root)
     monkeypatch.setattr(paths, "DATA_DIR", data_copy)
@@ -409,8 +506,18 @@ def run_01(tmp_path: Path, root: Path | None, *params: str) -> tuple[str, Path]:
     """Run notebook 01 with papermill (optionally on another project root); return its outputs as text, and the outputs folder."""
     out = tmp_path / "out"
     env = {**os.environ, **({"RARE_EARTHS_ROOT": str(root)} if root else {})}
-    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", str(paths.NOTEBOOKS_DIR / "01_exports.ipynb"), str(tmp_path / "run.ipynb"),
-           "-p", "output_dir", str(out), *params]
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        "--no-progress-bar",
+        str(paths.NOTEBOOKS_DIR / "01_exports.ipynb"),
+        str(tmp_path / "run.ipynb"),
+        "-p",
+        "output_dir",
+        str(out),
+        *params,
+    ]
     subprocess.run(cmd, check=True, cwd=paths.NOTEBOOKS_DIR, capture_output=True, env=env)
     nb = json.loads((tmp_path / "run.ipynb").read_text())
     text = json.dumps([c.get("outputs", []) for c in nb["cells"]])
@@ -420,7 +527,19 @@ def run_01(tmp_path: Path, root: Path | None, *params: str) -> tuple[str, Path]:
 def test_notebook_says_so_when_asked_for_comtrade_without_a_snapshot(tmp_path: Path, data_copy: Path) -> None:
     for p in (data_copy / "comtrade").glob("china_exports_comtrade*"):
         p.unlink()
-    text, out = run_01(tmp_path, data_copy.parent, "-p", "comtrade", "True", "-p", "start_month", "2025-01", "-p", "end_month", "2025-03")
+    text, out = run_01(
+        tmp_path,
+        data_copy.parent,
+        "-p",
+        "comtrade",
+        "True",
+        "-p",
+        "start_month",
+        "2025-01",
+        "-p",
+        "end_month",
+        "2025-03",
+    )
     assert "No UN Comtrade snapshot" in text and "Why the Comtrade series and the customs aggregates differ" in text
     assert not (out / "tables" / "01_comtrade_vs_customs.csv").exists()
     assert (out / "tables" / "01_exports_monthly_volume.csv").exists()  # the rest of the section still runs
@@ -429,7 +548,19 @@ def test_notebook_says_so_when_asked_for_comtrade_without_a_snapshot(tmp_path: P
 def test_notebook_shows_a_snapshot_beside_the_customs_figures(tmp_path: Path, api: Replay, data_copy: Path) -> None:
     c, _ = client(api.add(OK))
     comtrade.refresh(QUERY, c, data_copy, DAY, log=lambda s: None)
-    text, out = run_01(tmp_path, data_copy.parent, "-p", "comtrade", "True", "-p", "start_month", "2025-01", "-p", "end_month", "2025-03")
+    text, out = run_01(
+        tmp_path,
+        data_copy.parent,
+        "-p",
+        "comtrade",
+        "True",
+        "-p",
+        "start_month",
+        "2025-01",
+        "-p",
+        "end_month",
+        "2025-03",
+    )
     assert "un-comtrade-2026-11-28" in text and "No UN Comtrade snapshot" not in text
     rows = {r["month"]: r for r in csv.DictReader(open(out / "tables" / "01_comtrade_vs_customs.csv"))}
     assert list(rows) == ["2025-01", "2025-02", "2025-03"]

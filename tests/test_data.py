@@ -38,7 +38,9 @@ def test_article_figures_are_only_claims_never_data() -> None:
 def test_frictionless_agrees_that_the_package_is_valid() -> None:
     frictionless = pytest.importorskip("frictionless")
     descriptor = data.read_descriptor()  # optional datasets not (yet) written are left out
-    descriptor["resources"] = [r for r in descriptor["resources"] if not r.get("optional") or (paths.DATA_DIR / r["path"]).exists()]
+    descriptor["resources"] = [
+        r for r in descriptor["resources"] if not r.get("optional") or (paths.DATA_DIR / r["path"]).exists()
+    ]
     report = frictionless.Package(descriptor, basepath=str(paths.DATA_DIR)).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "message"])
 
@@ -133,15 +135,26 @@ def test_duplicate_observation_is_rejected(data_copy: Path) -> None:
 def test_share_above_one_is_rejected(tmp_path: Path) -> None:
     """Shares are declared in [0, 1]; a value of 1.2 must be refused (checked on a minimal package)."""
     (tmp_path / "sources.csv").write_text(
-        (paths.DATA_DIR / "sources.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "shares.csv").write_text("country,share,source_id\nChina,0.69,kitco-2025-09-08\nElsewhere,1.2,kitco-2025-09-08\n", encoding="utf-8")
+        (paths.DATA_DIR / "sources.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "shares.csv").write_text(
+        "country,share,source_id\nChina,0.69,kitco-2025-09-08\nElsewhere,1.2,kitco-2025-09-08\n", encoding="utf-8"
+    )
     descriptor = data.read_descriptor()
-    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] == "sources"] + [{
-        "name": "shares", "path": "shares.csv", "schema": {
-            "foreignKeys": [{"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}],
-            "fields": [{"name": "country", "type": "string"},
-                       {"name": "share", "type": "number", "constraints": {"minimum": 0, "maximum": 1}},
-                       {"name": "source_id", "type": "string", "constraints": {"required": True}}]}}]
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] == "sources"] + [
+        {
+            "name": "shares",
+            "path": "shares.csv",
+            "schema": {
+                "foreignKeys": [{"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}],
+                "fields": [
+                    {"name": "country", "type": "string"},
+                    {"name": "share", "type": "number", "constraints": {"minimum": 0, "maximum": 1}},
+                    {"name": "source_id", "type": "string", "constraints": {"required": True}},
+                ],
+            },
+        }
+    ]
     (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     message = _error(tmp_path, "shares")
     assert "shares.csv, line 3, column 'share': 1.2 is above the maximum 1" in message

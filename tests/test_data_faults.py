@@ -24,7 +24,10 @@ def test_the_shipped_package_is_valid_and_every_file_has_a_primary_key() -> None
 def test_a_share_above_100_percent_is_refused_by_the_real_descriptor(data_copy: Path) -> None:
     """The README's promise ('share above 1', i.e. above the whole): a 192% stage share."""
     rewrite(data_copy / "stage_shares.csv", ",92,", ",192,")
-    assert any("stage_shares.csv, line" in p and "column 'value': 192.0 is above the maximum 100" in p for p in problems(data_copy))
+    assert any(
+        "stage_shares.csv, line" in p and "column 'value': 192.0 is above the maximum 100" in p
+        for p in problems(data_copy)
+    )
 
 
 @pytest.mark.parametrize("name", ["defense_content", "country_responses", "outlook_assumptions", "stage_shares"])
@@ -34,19 +37,26 @@ def test_a_negative_quantity_is_refused(data_copy: Path, name: str) -> None:
     i = header.index("value")
     import csv
     import io
+
     rows = list(csv.reader(io.StringIO("".join(lines))))
     row = next(n for n, r in enumerate(rows) if n and r[i])
     rows[row][i] = "-" + rows[row][i]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     (data_copy / f"{name}.csv").write_text(out.getvalue(), encoding="utf-8")
-    assert any(f"{name}.csv, line {row + 1}, column 'value'" in p and "below the minimum 0" in p for p in problems(data_copy))
+    assert any(
+        f"{name}.csv, line {row + 1}, column 'value'" in p and "below the minimum 0" in p for p in problems(data_copy)
+    )
 
 
 def test_a_unit_that_disagrees_with_the_printed_unit_or_the_measure_is_refused(data_copy: Path) -> None:
     rewrite(data_copy / "defense_content.csv", ",lb,", ",kg,")  # the row still says 'pounds per aircraft'
     found = problems(data_copy)
-    assert any("defense_content.csv, line 2, column 'unit': unit 'kg' disagrees with unit_as_printed 'pounds per aircraft'" in p for p in found)
+    assert any(
+        "defense_content.csv, line 2, column 'unit': unit 'kg' disagrees with unit_as_printed 'pounds per aircraft'"
+        in p
+        for p in found
+    )
     rewrite(data_copy / "defense_content.csv", ",kg,", ",percent,")
     assert any("unit 'percent' does not match measure 'rare_earth_content'" in p for p in problems(data_copy))
 
@@ -54,7 +64,9 @@ def test_a_unit_that_disagrees_with_the_printed_unit_or_the_measure_is_refused(d
 def test_an_empty_dataset_is_an_error_naming_the_file(data_copy: Path) -> None:
     path = data_copy / "china_quotas.csv"
     path.write_text(path.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
-    assert any(p.startswith("china_quotas.csv") or "data/china_quotas.csv" in p for p in problems(data_copy) if "no rows" in p)
+    assert any(
+        p.startswith("china_quotas.csv") or "data/china_quotas.csv" in p for p in problems(data_copy) if "no rows" in p
+    )
 
 
 def test_duplicate_rows_and_keys_with_surrounding_spaces_are_refused(data_copy: Path) -> None:
@@ -62,7 +74,9 @@ def test_duplicate_rows_and_keys_with_surrounding_spaces_are_refused(data_copy: 
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines + [lines[1]]), encoding="utf-8")
     assert any("duplicate key" in p and f"line {len(lines) + 1}" in p for p in problems(data_copy))
-    path.write_text("".join(lines + [lines[1].replace("F-35 Lightning II,", "F-35 Lightning II ,", 1)]), encoding="utf-8")
+    path.write_text(
+        "".join(lines + [lines[1].replace("F-35 Lightning II,", "F-35 Lightning II ,", 1)]), encoding="utf-8"
+    )
     assert any("'F-35 Lightning II ' has surrounding spaces; remove them" in p for p in problems(data_copy))
 
 
@@ -79,7 +93,11 @@ def test_a_non_utf8_byte_is_reported_with_its_line_and_sources_gives_the_root_ca
     lines[4] = lines[4].replace(b"e", b"\xe9", 1)
     path.write_bytes(b"\n".join(lines))
     found = problems(data_copy)
-    assert any(p.startswith("data/sources.csv, line 5: byte 0xe9 is not UTF-8") or "sources.csv, line 5: byte 0xe9 is not UTF-8" in p for p in found)
+    assert any(
+        p.startswith("data/sources.csv, line 5: byte 0xe9 is not UTF-8")
+        or "sources.csv, line 5: byte 0xe9 is not UTF-8" in p
+        for p in found
+    )
     assert not [p for p in found if "is not a source_id" in p]  # no flood of consequences
     assert any("cannot check source_id against sources.csv: byte 0xe9" in p for p in found)
 
@@ -92,11 +110,16 @@ def _project(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_deleted_descriptor_stops_the_build_before_any_kernel(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_deleted_descriptor_stops_the_build_before_any_kernel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
     monkeypatch.setattr(paths, "PROJECT_ROOT", root)  # this copy is the project: its data/ must have a descriptor
     (root / "data" / "datapackage.json").unlink()
-    with pytest.raises(build.BuildError, match=r"data/ is not valid; no notebook was run \(1 problem\(s\)\):\n  .*datapackage.json: cannot read descriptor"):
+    with pytest.raises(
+        build.BuildError,
+        match=r"data/ is not valid; no notebook was run \(1 problem\(s\)\):\n  .*datapackage.json: cannot read descriptor",
+    ):
         build.build(output_root=tmp_path / "out", notebooks_dir=root / "notebooks")
     assert "started" not in capsys.readouterr().out
     assert not (tmp_path / "out" / ".staging").exists()
@@ -107,7 +130,9 @@ def test_a_data_fault_marks_built_notebooks_as_not_current(tmp_path: Path) -> No
     out = tmp_path / "out"
     out.mkdir()
     (out / ".manifests").mkdir()
-    (out / ".manifests" / "04_refining_share.json").write_text(json.dumps({"status": "built", "key": "old", "files": []}))
+    (out / ".manifests" / "04_refining_share.json").write_text(
+        json.dumps({"status": "built", "key": "old", "files": []})
+    )
     rewrite(root / "data" / "stage_shares.csv", ",92,", ",192,")
     with pytest.raises(build.BuildError, match="stage_shares.csv, line .*above the maximum 100"):
         build.build(["04"], output_root=out, notebooks_dir=root / "notebooks")
@@ -128,12 +153,18 @@ def test_an_output_dir_among_the_sources_is_refused(inside: str) -> None:
         build.build(["01"], output_root=paths.PROJECT_ROOT / inside)
 
 
-def test_after_a_data_fault_the_index_shows_no_notebook_as_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_after_a_data_fault_the_index_shows_no_notebook_as_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad byte in sources.csv (which the ledger and sources pages read) after a good build: every section reads it,
     none ran, so the index, rewritten from the build's records, shows each as failed, none as built."""
     root = _project(tmp_path)
     monkeypatch.setenv("RARE_EARTHS_ROOT", str(root))  # the kernels read this copy's data/ too
-    for name, value in (("PROJECT_ROOT", root), ("DATA_DIR", root / "data"), ("DATAPACKAGE", root / "data" / "datapackage.json")):
+    for name, value in (
+        ("PROJECT_ROOT", root),
+        ("DATA_DIR", root / "data"),
+        ("DATAPACKAGE", root / "data" / "datapackage.json"),
+    ):
         monkeypatch.setattr(paths, name, value)
     out = tmp_path / "out"
     assert all(r.status == "ran" for r in build.build(["01", "02"], output_root=out, notebooks_dir=root / "notebooks"))

@@ -39,7 +39,9 @@ def test_environment_yml_installs_exactly_the_lock() -> None:
     conda, pip = env_file()
     assert pip == ["-r requirements.lock", "-e ."]
     assert (paths.PROJECT_ROOT / "requirements.lock").is_file()
-    assert [d for d in conda if not d.startswith(("python", "pip"))] == [], "conda packages would shadow the lock's pins"
+    assert [d for d in conda if not d.startswith(("python", "pip"))] == [], (
+        "conda packages would shadow the lock's pins"
+    )
 
 
 def test_every_direct_dependency_is_pinned_in_the_lock() -> None:
@@ -50,7 +52,12 @@ def test_every_direct_dependency_is_pinned_in_the_lock() -> None:
 
 def test_readme_gives_conda_users_their_commands() -> None:
     readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ("conda env create -f environment.yml", "python -m rare_earths build", "jupyter lab --notebook-dir=notebooks", "pytest"):
+    for command in (
+        "conda env create -f environment.yml",
+        "python -m rare_earths build",
+        "jupyter lab --notebook-dir=notebooks",
+        "pytest",
+    ):
         assert command in readme, command
 
 

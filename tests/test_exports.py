@@ -11,8 +11,18 @@ from rare_earths.sections import exports
 def frame(rows: list[tuple[str, str, float]], series: str = "rare_earths") -> pd.DataFrame:
     """A minimal exports frame from (month, measure, value) rows."""
     return pd.DataFrame(
-        [{"series": series, "partner": "World", "month": m, "measure": k, "value": v,
-          "unit": "t" if k.startswith("volume") else "USD", "source_id": "s"} for m, k, v in rows]
+        [
+            {
+                "series": series,
+                "partner": "World",
+                "month": m,
+                "measure": k,
+                "value": v,
+                "unit": "t" if k.startswith("volume") else "USD",
+                "source_id": "s",
+            }
+            for m, k, v in rows
+        ]
     )
 
 
@@ -24,7 +34,9 @@ def test_month_on_month_is_not_computed_across_a_gap() -> None:
 
 
 def test_year_on_year_uses_the_same_month_a_year_earlier() -> None:
-    s = exports.monthly(frame([("2024-08", "volume", 4723), ("2025-07", "volume", 5994.3), ("2025-08", "volume", 5792)]))
+    s = exports.monthly(
+        frame([("2024-08", "volume", 4723), ("2025-07", "volume", 5994.3), ("2025-08", "volume", 5792)])
+    )
     assert exports.with_changes(s).loc[pd.Period("2025-08", "M"), "yoy_pct"] == pytest.approx(22.63, abs=0.01)
 
 
@@ -35,7 +47,11 @@ def test_change_reports_missing_months_instead_of_guessing() -> None:
 
 
 def test_annual_total_needs_all_twelve_months() -> None:
-    rows = [("2025-02", "volume_ytd", 20)] + [(f"2025-{m:02d}", "volume", 10) for m in range(3, 13)] + [("2025-12", "volume_ytd", 121)]
+    rows = (
+        [("2025-02", "volume_ytd", 20)]
+        + [(f"2025-{m:02d}", "volume", 10) for m in range(3, 13)]
+        + [("2025-12", "volume_ytd", 121)]
+    )
     totals = exports.annual_totals(frame(rows)).set_index("year")
     assert totals.loc[2025, "months_covered"] == 12
     assert totals.loc[2025, "sum_of_reported_months_t"] == 120

@@ -23,7 +23,10 @@ def committed_notebooks() -> dict[str, str]:
     try:
         names = _git(ROOT, "ls-files", "notebooks/*.ipynb").split()
     except (subprocess.CalledProcessError, FileNotFoundError):
-        return {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in sorted((ROOT / "notebooks").glob("*.ipynb"))}
+        return {
+            p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+        }
     return {name: _git(ROOT, "show", f":{name}") for name in names}
 
 
@@ -50,11 +53,18 @@ def test_the_filter_installed_by_make_strips_a_run_notebook(tmp_path: Path) -> N
     _git(repo, "init", "-q")
     shutil.copy(ROOT / ".gitattributes", repo / ".gitattributes")
     (repo / ".venv").symlink_to(ROOT / ".venv")
-    run = subprocess.run(["make", "-f", str(ROOT / "Makefile"), "git-filter"], cwd=repo, capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        ["make", "-f", str(ROOT / "Makefile"), "git-filter"], cwd=repo, capture_output=True, text=True, check=True
+    )
     assert "notebooks are committed without outputs" in run.stdout
     clean = nbformat.read(ROOT / "notebooks" / "04_refining_share.ipynb", as_version=4)
     dirty = nbformat.read(ROOT / "notebooks" / "04_refining_share.ipynb", as_version=4)
-    dirty.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python", "file_extension": ".py"}
+    dirty.metadata["language_info"] = {
+        "name": "python",
+        "version": "3.11.7",
+        "mimetype": "text/x-python",
+        "file_extension": ".py",
+    }
     for i, cell in enumerate(c for c in dirty.cells if c.cell_type == "code"):
         cell.execution_count = i + 1
         cell.outputs = [nbformat.v4.new_output("stream", text="1,036 lines of output\n")]
@@ -62,4 +72,6 @@ def test_the_filter_installed_by_make_strips_a_run_notebook(tmp_path: Path) -> N
     nbformat.write(dirty, repo / "04.ipynb")
     _git(repo, "add", "04.ipynb")
     staged = json.loads(_git(repo, "show", ":04.ipynb"))
-    assert staged == json.loads(nbformat.writes(clean))  # exactly the committed form: ids kept, outputs and kernel facts gone
+    assert staged == json.loads(
+        nbformat.writes(clean)
+    )  # exactly the committed form: ids kept, outputs and kernel facts gone

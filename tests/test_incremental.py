@@ -51,7 +51,9 @@ def run(project: Path, out: Path, *wanted: str, **kwargs) -> dict[str, str]:
     return statuses(build.build(list(wanted), output_root=out, notebooks_dir=project / "notebooks", **kwargs))
 
 
-def test_only_the_dependents_of_an_edited_data_file_rerun(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_only_the_dependents_of_an_edited_data_file_rerun(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     assert run(project, out) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
     assert (out / "tables" / "93_c.csv").read_text() == "X\n1\n"  # 93_c ran after 91_a and read its table
@@ -68,13 +70,17 @@ def test_only_the_dependents_of_an_edited_data_file_rerun(project: Path, tmp_pat
 
     (project / "data" / "a.csv").write_text("x\n7\n")
     assert run(project, out) == {"91_a": "ran", "92_b": "cached", "93_c": "ran"}
-    assert (out / "tables" / "91_a.csv").read_text() == "x\n7\n" and (out / "tables" / "93_c.csv").read_text() == "X\n7\n"
+    assert (out / "tables" / "91_a.csv").read_text() == "x\n7\n" and (
+        out / "tables" / "93_c.csv"
+    ).read_text() == "X\n7\n"
 
     (project / "data" / "b.csv").write_text("y\n8\n")
     assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
 
 
-def test_cells_parameters_lib_and_environment_changes_rerun(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cells_parameters_lib_and_environment_changes_rerun(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     run(project, out, "92")
     assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
@@ -103,7 +109,9 @@ def test_cells_parameters_lib_and_environment_changes_rerun(project: Path, tmp_p
     assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
 
 
-def test_force_reruns_all_or_the_named_notebooks(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_force_reruns_all_or_the_named_notebooks(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     run(project, out)
     assert run(project, out, force=True) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
@@ -111,9 +119,16 @@ def test_force_reruns_all_or_the_named_notebooks(project: Path, tmp_path: Path, 
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", project / "notebooks")
     timings = paths.state_dir(out) / "timings.json"
     assert cli.main(["build", "--force", "91", "--output-dir", str(out)]) == 0
-    assert json.loads(timings.read_text())["91_a"]["last"] == "ran" and json.loads(timings.read_text())["92_b"]["last"] == "cached"
+    assert (
+        json.loads(timings.read_text())["91_a"]["last"] == "ran"
+        and json.loads(timings.read_text())["92_b"]["last"] == "cached"
+    )
     assert cli.main(["build", "93", "--force", "--output-dir", str(out)]) == 0  # 93 and what it runs after, all forced
-    assert {k: v["last"] for k, v in json.loads(timings.read_text()).items()} == {"91_a": "ran", "92_b": "cached", "93_c": "ran"}
+    assert {k: v["last"] for k, v in json.loads(timings.read_text()).items()} == {
+        "91_a": "ran",
+        "92_b": "cached",
+        "93_c": "ran",
+    }
 
 
 def test_a_notebook_after_a_failed_one_does_not_run(project: Path, tmp_path: Path) -> None:
@@ -166,16 +181,33 @@ def test_two_clean_builds_give_identical_bytes(project: Path, tmp_path: Path) ->
         out = tmp_path / run_dir / "outputs"
         assert set(run(project, out).values()) == {"ran"}
         trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
-        assert [name for name, data in trees[-1].items() if str(out).encode() in data or b"rare-earths-kernel-" in data] == []
+        assert [
+            name for name, data in trees[-1].items() if str(out).encode() in data or b"rare-earths-kernel-" in data
+        ] == []
     first, second = trees
-    assert {"figures/94_figure.png", "figures/94_figure.svg", "executed/94_fig.ipynb", "html/94_fig.full.html", "index.html"} <= set(first)
+    assert {
+        "figures/94_figure.png",
+        "figures/94_figure.svg",
+        "executed/94_fig.ipynb",
+        "html/94_fig.full.html",
+        "index.html",
+    } <= set(first)
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
     executed = json.loads(first["executed/94_fig.ipynb"])
-    assert all(k not in executed["metadata"]["papermill"] for k in ("start_time", "end_time", "duration", "input_path", "output_path"))
-    assert all(k not in c["metadata"].get("papermill", {}) and "execution" not in c["metadata"] for c in executed["cells"] for k in ("start_time", "duration"))
+    assert all(
+        k not in executed["metadata"]["papermill"]
+        for k in ("start_time", "end_time", "duration", "input_path", "output_path")
+    )
+    assert all(
+        k not in c["metadata"].get("papermill", {}) and "execution" not in c["metadata"]
+        for c in executed["cells"]
+        for k in ("start_time", "duration")
+    )
     assert [c["id"] for c in executed["cells"] if c["id"] == "injected-parameters"] == ["injected-parameters"]
-    assert any(o.get("data", {}).get("image/png") for c in executed["cells"] for o in c.get("outputs", []))  # inline figure, deterministic too
+    assert any(
+        o.get("data", {}).get("image/png") for c in executed["cells"] for o in c.get("outputs", [])
+    )  # inline figure, deterministic too
 
 
 def test_provenance_sidecars_describe_every_figure_and_table(project: Path, tmp_path: Path) -> None:
@@ -202,12 +234,17 @@ def test_durations_live_beside_outputs_not_in_them(project: Path, tmp_path: Path
     assert timings["92_b"]["last"] == "ran" and timings["92_b"]["seconds"] > 0
     assert (paths.state_dir(out) / "timings.js").read_text().startswith("window.RARE_EARTHS_TIMINGS = {")
     index = (out / "index.html").read_text()
-    assert '<script src="../.build/timings.js"></script>' in index and 'id="build-times"' in index  # the small build line
+    assert (
+        '<script src="../.build/timings.js"></script>' in index and 'id="build-times"' in index
+    )  # the small build line
     assert '<span class="status-built">built</span>' in index
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     run(project, out, "92")  # a no-op build rewrites nothing under outputs/
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {**timings["92_b"], "last": "cached"}
+    assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {
+        **timings["92_b"],
+        "last": "cached",
+    }
 
 
 def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
@@ -230,26 +267,40 @@ def test_a_second_build_on_the_same_outputs_is_refused(tmp_path: Path) -> None:
                 pass
 
 
-def test_outputs_changed_outside_the_build_are_rebuilt_and_the_build_says_so(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_outputs_changed_outside_the_build_are_rebuilt_and_the_build_says_so(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     run(project, out, "92")
     manifest = json.loads((out / ".manifests" / "92_b.json").read_text())
     assert manifest["sha256"]["tables/92_b.csv"] == cache.sha256_file(out / "tables" / "92_b.csv")
     assert sorted(manifest["sha256"]) == sorted(manifest["files"])
     good = (out / "tables" / "92_b.csv").read_bytes()
-    (out / "tables" / "92_b.csv").write_text("y\n999\n")  # e.g. a papermill run of an older version, writing into outputs/
+    (out / "tables" / "92_b.csv").write_text(
+        "y\n999\n"
+    )  # e.g. a papermill run of an older version, writing into outputs/
     capsys.readouterr()
     assert run(project, out, "92") == {"92_b": "ran"}
-    assert "[92_b] outputs changed or removed outside the build (tables/92_b.csv): re-running" in capsys.readouterr().out
+    assert (
+        "[92_b] outputs changed or removed outside the build (tables/92_b.csv): re-running" in capsys.readouterr().out
+    )
     assert (out / "tables" / "92_b.csv").read_bytes() == good
 
 
 def test_the_cache_key_ignores_what_a_kernel_or_jupyterlab_writes() -> None:
     nb = json.loads(nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])))
-    nb["metadata"] = {"kernelspec": {"name": "python3", "display_name": "Python 3"}, "language_info": {"name": "python"}, "rare_earths": {"inputs": []}}
+    nb["metadata"] = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+        "language_info": {"name": "python"},
+        "rare_earths": {"inputs": []},
+    }
     plain = cache.notebook_fingerprint(nb)
     ran = json.loads(json.dumps(nb))
-    ran["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}  # written by a JupyterLab run
+    ran["metadata"]["language_info"] = {
+        "name": "python",
+        "version": "3.11.7",
+        "mimetype": "text/x-python",
+    }  # written by a JupyterLab run
     ran["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     ran["metadata"]["widgets"] = {"state": {}}
     ran["cells"][0]["id"] = "f00d"
@@ -260,14 +311,19 @@ def test_the_cache_key_ignores_what_a_kernel_or_jupyterlab_writes() -> None:
     assert cache.notebook_fingerprint(declared) != plain
 
 
-def test_the_index_says_out_of_date_when_a_notebooks_data_changed_since_it_was_built(project: Path, tmp_path: Path) -> None:
+def test_the_index_says_out_of_date_when_a_notebooks_data_changed_since_it_was_built(
+    project: Path, tmp_path: Path
+) -> None:
     """A build of one notebook after a data edit that another reads: the other is not shown as "built"."""
     out = tmp_path / "out"
     assert run(project, out) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
     (project / "data" / "b.csv").write_text("y\n3\n")
     assert run(project, out, "91_a") == {"91_a": "cached"}
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert '<span class="status-out-of-date">out of date</span>' in index and "data/b.csv changed since it was built" in index
+    assert (
+        '<span class="status-out-of-date">out of date</span>' in index
+        and "data/b.csv changed since it was built" in index
+    )
     assert index.count('<span class="status-built">built</span>') == 2  # 91_a and 93_c
     assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
     assert "out of date" not in (out / "index.html").read_text(encoding="utf-8")

@@ -28,11 +28,15 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_nothing_behind(tmp_path: Path, signum: int) -> None:
+def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_nothing_behind(
+    tmp_path: Path, signum: int
+) -> None:
     folder = tmp_path / "notebooks"
     folder.mkdir()
     marker = tmp_path / "kernel.pid"
-    make_notebook(folder / "91_fast.ipynb", SAVE + "\n\n(tables / '91_fast.csv').write_text('x\\n1\\n')", 'output_dir = ""')
+    make_notebook(
+        folder / "91_fast.ipynb", SAVE + "\n\n(tables / '91_fast.csv').write_text('x\\n1\\n')", 'output_dir = ""'
+    )
     slow = f"import os, time\n(tables / '92_slow.csv').write_text('half')\nPath(r'{marker}').write_text(str(os.getpid()))\ntime.sleep(120)"
     make_notebook(folder / "92_slow.ipynb", SAVE + "\n\n" + slow, 'output_dir = ""')
     make_notebook(folder / "93_after.ipynb", SAVE + "\n\n(tables / '93_after.csv').write_text('x')", 'output_dir = ""')
@@ -40,7 +44,13 @@ def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_
     out, scratch = tmp_path / "out", tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
-    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(folder), str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, str(folder), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (marker.exists() and marker.read_text() and (out / ".manifests" / "91_fast.json").exists()):
@@ -56,15 +66,22 @@ def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_
             proc.kill()
     assert proc.returncode == 130, (stdout, stderr)
     assert seconds < 15, seconds
-    assert "build interrupted: new outputs kept and recorded for 91_fast; every other notebook keeps its previous outputs" in stderr
+    assert (
+        "build interrupted: new outputs kept and recorded for 91_fast; every other notebook keeps its previous outputs"
+        in stderr
+    )
     assert "Traceback" not in stderr, stderr
     assert "[93_after] started" not in stdout  # no new notebook started
     assert json.loads((out / ".manifests" / "91_fast.json").read_text())["status"] == "built"
-    assert not (out / ".manifests" / "92_slow.json").exists() and not (out / "tables" / "92_slow.csv").exists()  # nothing promoted without its record
+    assert (
+        not (out / ".manifests" / "92_slow.json").exists() and not (out / "tables" / "92_slow.csv").exists()
+    )  # nothing promoted without its record
     assert not (out / ".staging").exists()
     time.sleep(1)
     assert not _alive(kernel), ("the running kernel was left behind", stderr)
-    assert [p.name for p in scratch.iterdir() if p.name.startswith("rare-earths-kernel-") or p.name.startswith("kernel-")] == []
+    assert [
+        p.name for p in scratch.iterdir() if p.name.startswith("rare-earths-kernel-") or p.name.startswith("kernel-")
+    ] == []
 
 
 def test_a_dead_kernel_is_reported_with_the_notebook_and_the_cell_it_was_running(tmp_path: Path) -> None:
@@ -73,4 +90,6 @@ def test_a_dead_kernel_is_reported_with_the_notebook_and_the_cell_it_was_running
     make_notebook(folder / "91_dies.ipynb", "x = 1\n\nimport os\nos._exit(3)\n\ny = 2", 'output_dir = ""')
     (result,) = build.build(output_root=tmp_path / "out", notebooks_dir=folder)
     assert result.status == "failed"
-    assert result.message.startswith("91_dies.ipynb: the kernel died while running code cell 3 (id 'c1')"), result.message
+    assert result.message.startswith("91_dies.ipynb: the kernel died while running code cell 3 (id 'c1')"), (
+        result.message
+    )

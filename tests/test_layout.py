@@ -155,19 +155,53 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
     for w in WINGS:
         assert f"{PACKAGE}.{w}" in names, f"wing {w} missing"
     core = sorted(n for n in names if wing(n) == "core" and n != PACKAGE)
-    assert core == [f"{PACKAGE}.{m}" for m in ("claims", "data", "labels", "notebook", "outputs", "params", "paths", "plots", "robustness", "schema", "snapshot", "tables", "units")]
+    assert core == [
+        f"{PACKAGE}.{m}"
+        for m in (
+            "claims",
+            "data",
+            "labels",
+            "notebook",
+            "outputs",
+            "params",
+            "paths",
+            "plots",
+            "robustness",
+            "schema",
+            "snapshot",
+            "tables",
+            "units",
+        )
+    ]
 
 
 @pytest.mark.parametrize("path", sorted(LIB.rglob("*.py")), ids=lambda p: p.relative_to(LIB).as_posix())
 def test_no_file_over_300_lines_without_a_reason(path: Path) -> None:
     lines = path.read_text(encoding="utf-8").count("\n")
     docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    assert lines <= MAX_LINES or LENGTH_REASON in docstring, f"{path.name}: {lines} lines and no '{LENGTH_REASON}' reason in its docstring"
+    assert lines <= MAX_LINES or LENGTH_REASON in docstring, (
+        f"{path.name}: {lines} lines and no '{LENGTH_REASON}' reason in its docstring"
+    )
 
 
 @pytest.mark.parametrize("notebook", sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
 def test_notebooks_import_only_the_core_and_sections(notebook: Path) -> None:
-    allowed = {f"{PACKAGE}.{m}" for m in ("claims", "data", "labels", "notebook", "outputs", "params", "paths", "plots", "snapshot", "tables", "units")}
+    allowed = {
+        f"{PACKAGE}.{m}"
+        for m in (
+            "claims",
+            "data",
+            "labels",
+            "notebook",
+            "outputs",
+            "params",
+            "paths",
+            "plots",
+            "snapshot",
+            "tables",
+            "units",
+        )
+    }
     bad = []
     for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] != "code":

@@ -20,7 +20,9 @@ def test_share_bars_plain_slot_keeps_small_shares_visible():
 
 
 def test_share_bars_numeric_format_is_applied_to_the_number():
-    fig = plots.share_bars(pd.Series({"baseline": -1525.4, "up": 310.0}), title="t", xlabel="x", source="s", label="{:+,.0f} t")
+    fig = plots.share_bars(
+        pd.Series({"baseline": -1525.4, "up": 310.0}), title="t", xlabel="x", source="s", label="{:+,.0f} t"
+    )
     assert sorted(_labels(fig)) == ["+310 t", "-1,525 t"]
 
 

@@ -19,7 +19,15 @@ MARKUP = '<script>alert("x")</script><b>bold</b>'
 
 def _executed_notebook() -> nbformat.NotebookNode:
     nb = new_notebook(cells=[new_markdown_cell("# Title"), new_code_cell("x = 1")])
-    finding = new_code_cell("display(Markdown('...'))", outputs=[new_output("display_data", data={"text/markdown": "**Key finding.** China: `69%` of mining.", "text/plain": "<Markdown>"})])
+    finding = new_code_cell(
+        "display(Markdown('...'))",
+        outputs=[
+            new_output(
+                "display_data",
+                data={"text/markdown": "**Key finding.** China: `69%` of mining.", "text/plain": "<Markdown>"},
+            )
+        ],
+    )
     finding.metadata["tags"] = [reports.KEY_FINDING_TAG]
     nb.cells.append(finding)
     return nb
@@ -49,27 +57,48 @@ def test_data_text_is_escaped_on_the_sources_page(data_copy: Path) -> None:
 
 
 def test_data_text_is_escaped_in_the_index_ledger() -> None:
-    ledger = pd.DataFrame([{"claim_id": "C01-01", "section": "01", "notebook": "01_exports", "quote": MARKUP, "claimed_value": 1.0,
-                            "computed_value": None, "unit": "t", "verdict": "unverifiable", "explanation": MARKUP}])
+    ledger = pd.DataFrame(
+        [
+            {
+                "claim_id": "C01-01",
+                "section": "01",
+                "notebook": "01_exports",
+                "quote": MARKUP,
+                "claimed_value": 1.0,
+                "computed_value": None,
+                "unit": "t",
+                "verdict": "unverifiable",
+                "explanation": MARKUP,
+            }
+        ]
+    )
     html = index.render([], ledger)
     assert "<script>alert" not in html and html.count("&lt;script&gt;") == 2
 
 
 def test_sources_page_lists_every_source_with_its_datasets_and_sections() -> None:
     entries = catalogue.entries(build.discover())
-    assert len(entries) == len(open(Path(catalogue.paths.DATA_DIR) / "sources.csv", encoding="utf-8").read().splitlines()) - 1
-    assert all(e["datasets"] and e["sections"] for e in entries), [e["source_id"] for e in entries if not e["datasets"]][:5]
+    assert (
+        len(entries)
+        == len(open(Path(catalogue.paths.DATA_DIR) / "sources.csv", encoding="utf-8").read().splitlines()) - 1
+    )
+    assert all(e["datasets"] and e["sections"] for e in entries), [
+        e["source_id"] for e in entries if not e["datasets"]
+    ][:5]
     usgs = next(e for e in entries if e["source_id"] == "usgs-mcs2026-rare-earths")
     assert "usgs_world_production" in usgs["datasets"] and "04_refining_share" in usgs["sections"]
 
 
-@pytest.mark.parametrize(("grid", "message"), [
-    ("scenario,description,ev_sale\nbase,x,1\n", "not parameters of 07_outlook"),
-    ("scenario,description,myanmar_feed\nbase,x,maybe\n", "line 2, column 'myanmar_feed'"),
-    ("scenario,description\nbase,x\nbase,y\n", "appears twice"),
-    ("scenario,description\nBad Name,x\n", "must be lower-case"),
-    ("scenario,description,output_dir\nbase,x,/tmp\n", "set by the sweep"),
-])
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ("scenario,description,ev_sale\nbase,x,1\n", "not parameters of 07_outlook"),
+        ("scenario,description,myanmar_feed\nbase,x,maybe\n", "line 2, column 'myanmar_feed'"),
+        ("scenario,description\nbase,x\nbase,y\n", "appears twice"),
+        ("scenario,description\nBad Name,x\n", "must be lower-case"),
+        ("scenario,description,output_dir\nbase,x,/tmp\n", "set by the sweep"),
+    ],
+)
 def test_a_bad_scenario_grid_is_refused_before_anything_runs(tmp_path: Path, grid: str, message: str) -> None:
     path = tmp_path / "grid.csv"
     path.write_text(grid, encoding="utf-8")

@@ -27,7 +27,12 @@ RATES = pd.DataFrame({"date": pd.to_datetime(["2025-04-30", "2025-08-21"]), "rat
 
 
 def test_price_change_uses_midpoints_and_reports_the_range_readings() -> None:
-    q = _quotes([("2025-04-01", "Dy", "oxide", "europe", 250, 310, "USD/kg"), ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg")])
+    q = _quotes(
+        [
+            ("2025-04-01", "Dy", "oxide", "europe", 250, 310, "USD/kg"),
+            ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg"),
+        ]
+    )
     c = prices.change(q, "Dy", "europe", "2025-04-01", "2025-05-06")
     assert (c.old_mid, c.new_mid) == (280, 850)
     assert c.pct_mid == pytest.approx(203.571, abs=1e-3)
@@ -36,18 +41,30 @@ def test_price_change_uses_midpoints_and_reports_the_range_readings() -> None:
 
 
 def test_an_ambiguous_or_missing_quote_is_an_error_naming_it() -> None:
-    q = _quotes([("2025-04-01", "Tb", "oxide", "europe", 930, 1000, "USD/kg"), ("2025-04-01", "Tb", "unspecified", "europe", 965, 965, "USD/kg")])
+    q = _quotes(
+        [
+            ("2025-04-01", "Tb", "oxide", "europe", 930, 1000, "USD/kg"),
+            ("2025-04-01", "Tb", "unspecified", "europe", 965, 965, "USD/kg"),
+        ]
+    )
     with pytest.raises(prices.QuoteError, match="2 quotes match Tb"):
         prices.one(q, "Tb", "europe", "2025-04-01")
     with pytest.raises(prices.QuoteError, match="0 quotes"):
         prices.one(q, "Dy", "europe", "2025-04-01")
     # a date with no quote (e.g. window_end of notebook 03) lists the dates that have one
-    with pytest.raises(prices.QuoteError, match="0 quotes match Tb oxide in europe on 2025-05-07; dates with a quote: 2025-04-01"):
+    with pytest.raises(
+        prices.QuoteError, match="0 quotes match Tb oxide in europe on 2025-05-07; dates with a quote: 2025-04-01"
+    ):
         prices.one(q, "Tb", "europe", "2025-05-07", product="oxide")
 
 
 def test_yuan_prices_are_converted_at_the_nearest_sourced_rate_or_a_fixed_one() -> None:
-    q = _quotes([("2025-05-09", "Dy", "oxide", "china_domestic", 1_610_000, 1_620_000, "CNY/t"), ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg")])
+    q = _quotes(
+        [
+            ("2025-05-09", "Dy", "oxide", "china_domestic", 1_610_000, 1_620_000, "CNY/t"),
+            ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg"),
+        ]
+    )
     usd = prices.in_usd_per_kg(q, RATES)
     china = usd.iloc[0]
     assert china["cny_per_usd"] == 7.2 and china["rate_days_apart"] == 9
@@ -58,11 +75,18 @@ def test_yuan_prices_are_converted_at_the_nearest_sourced_rate_or_a_fixed_one() 
 
 
 def test_premiums_pair_nearby_quotes_only() -> None:
-    q = _quotes([("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg"), ("2025-07-01", "Dy", "oxide", "europe", 800, 800, "USD/kg"),
-                 ("2025-05-09", "Dy", "oxide", "china_domestic", 1_610_000, 1_620_000, "CNY/t")])
+    q = _quotes(
+        [
+            ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg"),
+            ("2025-07-01", "Dy", "oxide", "europe", 800, 800, "USD/kg"),
+            ("2025-05-09", "Dy", "oxide", "china_domestic", 1_610_000, 1_620_000, "CNY/t"),
+        ]
+    )
     table = prices.premiums(prices.in_usd_per_kg(q, RATES), "Dy", max_days=14)
     assert table["days_apart"].tolist() == [3, 53]
-    assert table["ratio"].iloc[0] == pytest.approx(850 / (1_615_000 / 7.2 / 1000)) and math.isnan(table["ratio"].iloc[1])
+    assert table["ratio"].iloc[0] == pytest.approx(850 / (1_615_000 / 7.2 / 1000)) and math.isnan(
+        table["ratio"].iloc[1]
+    )
 
 
 # ------------------------------------------------------------------ policy (02)
@@ -87,7 +111,9 @@ def test_export_quota_existence_follows_the_quota_table_and_its_end() -> None:
 
 
 def test_quota_growth_is_computed_only_between_consecutive_years() -> None:
-    quotas = pd.DataFrame({"year": [2014, 2017, 2018], "quota": "mining", "batch": "total", "value": [105000.0, 105000.0, 120000.0]})
+    quotas = pd.DataFrame(
+        {"year": [2014, 2017, 2018], "quota": "mining", "batch": "total", "value": [105000.0, 105000.0, 120000.0]}
+    )
     growth = policy.quota_growth(quotas)
     assert math.isnan(growth.loc[2017, "yoy_pct"]) and growth.loc[2018, "yoy_pct"] == pytest.approx(14.2857, abs=1e-3)
 
@@ -124,16 +150,22 @@ def test_the_newest_edition_or_revision_wins_per_country_and_year() -> None:
 
 
 def test_fleet_totals_convert_pounds_to_tonnes() -> None:
-    totals = defense.fleet_totals({"f35": 2204.62262, "ddg51": 0.0, "ssn774": 0.0}, {"f35": 10, "ddg51": 0, "ssn774": 0})
+    totals = defense.fleet_totals(
+        {"f35": 2204.62262, "ddg51": 0.0, "ssn774": 0.0}, {"f35": 10, "ddg51": 0, "ssn774": 0}
+    )
     assert totals.loc["F-35 Lightning II", "fleet_t"] == pytest.approx(10.0, rel=1e-6)
     assert totals.loc["All three fleets", "fleet_t"] == pytest.approx(10.0, rel=1e-6)
 
 
 def test_defense_defaults_are_sourced_and_a_user_value_is_flagged() -> None:
     sourced = data.load("defense_content")
-    table = defense.provenance(sourced, {"f35": 920, "ddg51": 5200, "ssn774": 9200}, {"f35": 1300, "ddg51": 73, "ssn774": 24})
+    table = defense.provenance(
+        sourced, {"f35": 920, "ddg51": 5200, "ssn774": 9200}, {"f35": 1300, "ddg51": 73, "ssn774": 24}
+    )
     assert not table["sources"].str.startswith("NOT SOURCED").any()
-    table = defense.provenance(sourced, {"f35": 1000, "ddg51": 5200, "ssn774": 9200}, {"f35": 1300, "ddg51": 73, "ssn774": 24})
+    table = defense.provenance(
+        sourced, {"f35": 1000, "ddg51": 5200, "ssn774": 9200}, {"f35": 1300, "ddg51": 73, "ssn774": 24}
+    )
     assert table.loc[0, "sources"].startswith("NOT SOURCED")
 
 
@@ -141,9 +173,25 @@ def test_defense_defaults_are_sourced_and_a_user_value_is_flagged() -> None:
 
 
 def _scenario(**changes) -> outlook.Scenario:
-    base = dict(base_year=2024, target_year=2030, ev_sales=10e6, ndpr_kg_per_ev=1.0, wind_gw=100.0, ndpr_t_per_gw=100.0, humanoids=0.0,
-                ndpr_kg_per_humanoid=1.0, ev_share_of_demand_pct=25.0, china_mined_t=50000.0, quota_growth_pct=0.0, imported_ore_t=20000.0,
-                myanmar_share_pct=50.0, myanmar_feed=True, recycled_t=10000.0, recycling_growth_pct=0.0, outside_china_t=5000.0)
+    base = dict(
+        base_year=2024,
+        target_year=2030,
+        ev_sales=10e6,
+        ndpr_kg_per_ev=1.0,
+        wind_gw=100.0,
+        ndpr_t_per_gw=100.0,
+        humanoids=0.0,
+        ndpr_kg_per_humanoid=1.0,
+        ev_share_of_demand_pct=25.0,
+        china_mined_t=50000.0,
+        quota_growth_pct=0.0,
+        imported_ore_t=20000.0,
+        myanmar_share_pct=50.0,
+        myanmar_feed=True,
+        recycled_t=10000.0,
+        recycling_growth_pct=0.0,
+        outside_china_t=5000.0,
+    )
     return outlook.Scenario(**{**base, **changes})
 
 
@@ -166,12 +214,26 @@ def test_sensitivity_puts_the_largest_swing_first() -> None:
 
 
 def test_outlook_defaults_are_published_figures() -> None:
-    notebook_defaults = {"ev_sales": 45e6, "ndpr_kg_per_ev": 0.7, "wind_gw": 150.0, "ndpr_t_per_gw": 300.0, "humanoids": 900000.0,
-                         "ndpr_kg_per_humanoid": 0.9, "ev_share_of_demand_pct": 27.5, "china_mined_t": 45000.0, "imported_ore_t": 20500.0,
-                         "myanmar_share_pct": 74.9, "recycled_t": 26504.0}
+    notebook_defaults = {
+        "ev_sales": 45e6,
+        "ndpr_kg_per_ev": 0.7,
+        "wind_gw": 150.0,
+        "ndpr_t_per_gw": 300.0,
+        "humanoids": 900000.0,
+        "ndpr_kg_per_humanoid": 0.9,
+        "ev_share_of_demand_pct": 27.5,
+        "china_mined_t": 45000.0,
+        "imported_ore_t": 20500.0,
+        "myanmar_share_pct": 74.9,
+        "recycled_t": 26504.0,
+    }
     table = outlook.provenance(data.load("outlook_assumptions"), notebook_defaults)
     assert (table["matches"] != "NOT SOURCED (user value)").all(), table
-    assert outlook.provenance(data.load("outlook_assumptions"), {"ev_sales": 44e6})["matches"].iloc[0].startswith("NOT SOURCED")
+    assert (
+        outlook.provenance(data.load("outlook_assumptions"), {"ev_sales": 44e6})["matches"]
+        .iloc[0]
+        .startswith("NOT SOURCED")
+    )
 
 
 # ------------------------------------------------------------------ claims extensions
@@ -204,12 +266,19 @@ def test_curation_regenerates_the_data_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_lib_helpers_behind_the_notebook_tables() -> None:
-    q = _quotes([("2025-04-01", "Dy", "oxide", "europe", 250, 310, "USD/kg"), ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg")])
+    q = _quotes(
+        [
+            ("2025-04-01", "Dy", "oxide", "europe", 250, 310, "USD/kg"),
+            ("2025-05-06", "Dy", "oxide", "europe", 700, 1000, "USD/kg"),
+        ]
+    )
     table = prices.changes_table({"Dy oxide": prices.change(q, "Dy", "europe", "2025-04-01", "2025-05-06")})
     assert table.loc["Dy oxide", "new_mid"] == 850 and table.loc["Dy oxide", "pct_high"] == pytest.approx(300.0)
     with pytest.raises(prices.QuoteError, match="no China domestic Dy oxide"):
         prices.premiums(prices.in_usd_per_kg(q, RATES), "Dy")
     both = outlook.with_and_without_myanmar(_scenario())
     assert both.loc["China, imported ore"].tolist() == [20000, 10000]
-    assert both.loc["balance (supply - demand)", "without Myanmar feed"] == pytest.approx(both.loc["balance (supply - demand)", "with Myanmar feed"] - 10000)
+    assert both.loc["balance (supply - demand)", "without Myanmar feed"] == pytest.approx(
+        both.loc["balance (supply - demand)", "with Myanmar feed"] - 10000
+    )
     assert shares.hhi_lower_bound(70.0) == 4900.0

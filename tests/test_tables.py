@@ -32,8 +32,14 @@ def test_numbers_have_separators_no_scientific_notation_and_keep_small_values() 
 
 
 def test_missing_values_are_dashes_whatever_their_kind() -> None:
-    frame = pd.DataFrame({"a": [1.0, float("nan")], "b": pd.array([1, None], dtype="Int64"), "c": [pd.Timestamp("2025-04-04"), pd.NaT],
-                          "d": pd.array(["x", None], dtype="string")})
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, float("nan")],
+            "b": pd.array([1, None], dtype="Int64"),
+            "c": [pd.Timestamp("2025-04-04"), pd.NaT],
+            "d": pd.array(["x", None], dtype="string"),
+        }
+    )
     shown = cells(tables.show(frame))
     assert shown.count("—") == 4 and not any(BAD.search(c) for c in shown)
 
@@ -54,7 +60,9 @@ def test_no_index_column_unless_it_means_something() -> None:
 
 
 def test_columns_get_readable_labels_with_units() -> None:
-    shown = cells(tables.show(pd.DataFrame({"mom_pct": [1.0], "ev_share_of_demand_pct": [27.5], "rate_days_apart": [3]})))
+    shown = cells(
+        tables.show(pd.DataFrame({"mom_pct": [1.0], "ev_share_of_demand_pct": [27.5], "rate_days_apart": [3]}))
+    )
     assert shown[:3] == ["change on previous month (%)", "EV share of NdPr demand (%)", "days between quote and rate"]
     assert labels.label("some_new_value_t") == "some new value (t)" and labels.label("Plain text") == "Plain text"
 
@@ -67,12 +75,20 @@ def test_long_tables_are_cut_with_a_link_to_the_full_csv() -> None:
     table = tables.show(pd.DataFrame({"value": range(40)}), "01_example", max_rows=10)
     assert len(cells(table)) == 11  # header + 10 rows
     assert "First 10 of 40 rows; all 40 rows in" in table.html
-    assert 'href="../tables/01_example.csv"' in table.html and 'href="../tables/01_example.provenance.json"' in table.html
+    assert (
+        'href="../tables/01_example.csv"' in table.html and 'href="../tables/01_example.provenance.json"' in table.html
+    )
 
 
 def test_claim_values_read_as_months_and_units() -> None:
-    frame = pd.DataFrame({"claim_id": ["C02-03", "C00-04"], "claimed_value": [202504.0, 51.0], "computed_value": [202410.0, None],
-                          "unit": ["yyyymm", "percent"]})
+    frame = pd.DataFrame(
+        {
+            "claim_id": ["C02-03", "C00-04"],
+            "claimed_value": [202504.0, 51.0],
+            "computed_value": [202410.0, None],
+            "unit": ["yyyymm", "percent"],
+        }
+    )
     shown = cells(tables.show(frame))
     assert {"April 2025", "October 2024", "51%", "—"} <= set(shown) and "202,504" not in shown and "unit" not in shown
     assert labels.months_between(202504, 202410) == -6

@@ -10,10 +10,17 @@ __version__ = "0.1.0"
 # Section modules lived at the top of the package until the layout of the wings; importing them from the
 # old place fails with the new one named, rather than with a bare "cannot import name".
 MOVED = {
-    **{name: f"rare_earths.sections.{name}" for name in ("exports", "policy", "prices", "shares", "defense", "responses", "outlook")},
+    **{
+        name: f"rare_earths.sections.{name}"
+        for name in ("exports", "policy", "prices", "shares", "defense", "responses", "outlook")
+    },
     "comtrade": "rare_earths.clients.comtrade (the refresh client) or rare_earths.sections.comtrade (section 01's comparison)",
-    "index": "rare_earths.site.index", "catalogue": "rare_earths.site.sources_page", "reports": "rare_earths.site.reports",
-    "cache": "rare_earths.build.cache", "sweep": "rare_earths.build.sweep", "provenance": "rare_earths.build.provenance",
+    "index": "rare_earths.site.index",
+    "catalogue": "rare_earths.site.sources_page",
+    "reports": "rare_earths.site.reports",
+    "cache": "rare_earths.build.cache",
+    "sweep": "rare_earths.build.sweep",
+    "provenance": "rare_earths.build.provenance",
 }
 
 

@@ -43,8 +43,20 @@ class ClaimRecord:
     article_arithmetic: str = ""
 
 
-LEDGER_COLUMNS = ["claim_id", "section", "notebook", "quote", "claimed_value", "computed_value", "unit", "verdict", "robustness",
-                  "explanation", "readings", "article_arithmetic"]
+LEDGER_COLUMNS = [
+    "claim_id",
+    "section",
+    "notebook",
+    "quote",
+    "claimed_value",
+    "computed_value",
+    "unit",
+    "verdict",
+    "robustness",
+    "explanation",
+    "readings",
+    "article_arithmetic",
+]
 
 
 def inventory(data_dir: Path | None = None) -> pd.DataFrame:
@@ -85,14 +97,25 @@ def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: 
     if kind == "direction":
         if claimed_value == 0:  # a claim that something stayed flat
             return "confirmed" if computed == 0 else "contradicted"
-        return "confirmed" if math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0 else "contradicted"
+        return (
+            "confirmed"
+            if math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0
+            else "contradicted"
+        )
     allowed = tolerance if tolerance_kind == "absolute" else tolerance * abs(claimed_value)
     return "confirmed" if abs(computed - claimed_value) <= allowed + 1e-12 else "contradicted"
 
 
 def check(
-    claim_id: str, computed: float | None, basis: str, notebook: str, claims: pd.DataFrame | None = None, *, absent: bool = False,
-    readings: list[Reading] | None = None, arithmetic: tuple[float, str] | None = None,
+    claim_id: str,
+    computed: float | None,
+    basis: str,
+    notebook: str,
+    claims: pd.DataFrame | None = None,
+    *,
+    absent: bool = False,
+    readings: list[Reading] | None = None,
+    arithmetic: tuple[float, str] | None = None,
 ) -> ClaimRecord:
     """Check one claim against a computed value; `basis` says what was computed, from which data.
 
@@ -133,7 +156,9 @@ def check(
 
 def _judge(row: pd.Series):
     """The verdict function of one inventoried claim (its claimed value, kind and tolerance)."""
-    return lambda value: verdict(float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"]))
+    return lambda value: verdict(
+        float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"])
+    )
 
 
 def _arithmetic(row: pd.Series, arithmetic: tuple[float, str] | None) -> str:
@@ -156,8 +181,14 @@ def states(text: str, *phrases: str | tuple[str, ...]) -> bool:
     return all(any(p.lower() in low for p in ((phrase,) if isinstance(phrase, str) else phrase)) for phrase in phrases)
 
 
-def attribution(claim_id: str, found: bool | None, basis: str, notebook: str, claims: pd.DataFrame | None = None,
-                readings: list[Reading] | None = None) -> ClaimRecord:
+def attribution(
+    claim_id: str,
+    found: bool | None,
+    basis: str,
+    notebook: str,
+    claims: pd.DataFrame | None = None,
+    readings: list[Reading] | None = None,
+) -> ClaimRecord:
     """An attribution or event claim: True = a source shows it, False = a source contradicts it, None = no source read decides it."""
     return check(claim_id, None if found is None else float(found), basis, notebook, claims, readings=readings)
 
@@ -170,17 +201,23 @@ def _explain(row: pd.Series, computed: float | None, result: str, basis: str) ->
     if row["claim_kind"] == "attribution":
         return f"{basis} ({'the sources show it' if computed == 1 else 'the sources contradict it'})."
     if row["tolerance_kind"] == "lower_bound":
-        return f"{basis}: computed {fmt(computed)} {unit} against a claimed minimum of {fmt(row['claimed_value'])} {unit}."  # type: ignore[arg-type]
+        return (
+            f"{basis}: computed {fmt(computed)} {unit} against a claimed minimum of {fmt(row['claimed_value'])} {unit}."  # type: ignore[arg-type]
+        )
     if row["claim_kind"] == "direction":
         said = "up" if row["claimed_value"] > 0 else "down"
         said = "flat" if row["claimed_value"] == 0 else said
         found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
         return f"{basis}: claimed {said}, data show {found} ({'+' if computed > 0 else ''}{labels.number(computed)})."
     tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
-    if unit == "yyyymm":  # months: say them as months, and their difference in months (not integer arithmetic on yyyymm)
+    if (
+        unit == "yyyymm"
+    ):  # months: say them as months, and their difference in months (not integer arithmetic on yyyymm)
         gap = labels.months_between(row["claimed_value"], computed)  # type: ignore[arg-type]
-        return (f"{basis}: computed {labels.month_name(computed)} vs claimed {labels.month_name(row['claimed_value'])} "  # type: ignore[arg-type]
-                f"({abs(gap)} month{'s' if abs(gap) != 1 else ''} {'later' if gap > 0 else 'earlier' if gap < 0 else 'apart: the same month'}; tolerance ±{tol:,.0f} months).")
+        return (
+            f"{basis}: computed {labels.month_name(computed)} vs claimed {labels.month_name(row['claimed_value'])} "  # type: ignore[arg-type]
+            f"({abs(gap)} month{'s' if abs(gap) != 1 else ''} {'later' if gap > 0 else 'earlier' if gap < 0 else 'apart: the same month'}; tolerance ±{tol:,.0f} months)."
+        )
     return (
         f"{basis}: computed {labels.number(computed)} {unit} vs claimed {labels.number(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
         f"(difference {'+' if computed > row['claimed_value'] else ''}{labels.number(computed - row['claimed_value'])}; "  # type: ignore[operator]
@@ -194,17 +231,35 @@ def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataF
     old, new = claimed(old_id, claims), claimed(new_id, claims)
     implied = (new / old - 1.0) * 100.0
     row = _row(pct_id, claims)
-    agrees = verdict(float(row["claimed_value"]), implied, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"])) == "confirmed"
+    agrees = (
+        verdict(
+            float(row["claimed_value"]),
+            implied,
+            str(row["claim_kind"]),
+            float(row["tolerance"]),
+            str(row["tolerance_kind"]),
+        )
+        == "confirmed"
+    )
     return pd.DataFrame(
-        [{"from": f"{old_id}: {old:,.0f}", "to": f"{new_id}: {new:,.0f}", "implied_pct": implied,
-          "claimed_pct": float(row["claimed_value"]), "consistent": agrees}]
+        [
+            {
+                "from": f"{old_id}: {old:,.0f}",
+                "to": f"{new_id}: {new:,.0f}",
+                "implied_pct": implied,
+                "claimed_pct": float(row["claimed_value"]),
+                "consistent": agrees,
+            }
+        ]
     )
 
 
 def lookalikes(value: float, frame: pd.DataFrame, columns: list[str], rel_tol: float = 0.02) -> pd.DataFrame:
     """Rows of a sourced table whose `value` lies within rel_tol of a claimed figure: where a number may come from."""
     near = frame[(frame["value"] - value).abs() <= rel_tol * abs(value)]
-    return near.assign(difference_pct=(near["value"] / value - 1) * 100)[[*columns, "value", "difference_pct", "source_id"]]
+    return near.assign(difference_pct=(near["value"] / value - 1) * 100)[
+        [*columns, "value", "difference_pct", "source_id"]
+    ]
 
 
 def summary_markdown(records: list[ClaimRecord]) -> str:
@@ -238,7 +293,9 @@ def save(records: list[ClaimRecord], notebook: str, output_root: Path) -> Path:
 def collect(output_root: Path, data_dir: Path | None = None) -> pd.DataFrame:
     """Merge every notebook's claim records into one ledger, in inventory order, with the unchecked marked."""
     parts = sorted(paths.claims_dir(output_root).glob("*.csv"))
-    records = pd.concat([pd.read_csv(p, dtype={"section": str}) for p in parts], ignore_index=True) if parts else to_frame([])
+    records = (
+        pd.concat([pd.read_csv(p, dtype={"section": str}) for p in parts], ignore_index=True) if parts else to_frame([])
+    )
     dupes = records["claim_id"][records["claim_id"].duplicated()].tolist()
     if dupes:
         raise ValueError(f"claims checked by more than one notebook: {sorted(set(dupes))}")

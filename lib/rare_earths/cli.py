@@ -11,32 +11,64 @@ from . import build  # data, comtrade and sweep import pandas: loaded only by th
 
 def _parser() -> argparse.ArgumentParser:
     """The argument parser of the command line."""
-    parser = argparse.ArgumentParser(prog="python -m rare_earths", description="Build and check the rare-earth notebook collection.")
+    parser = argparse.ArgumentParser(
+        prog="python -m rare_earths", description="Build and check the rare-earth notebook collection."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="execute notebooks and export HTML, figures, tables, claims and the index")
     b.add_argument("notebooks", nargs="*", help="numbers or names (e.g. 01 or 01_exports); default: all")
-    b.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help="set a notebook parameter, as papermill -p")
+    b.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter, as papermill -p",
+    )
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     b.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
     b.add_argument(
-        "--force", nargs="?", action="append", const="*", default=None, metavar="NOTEBOOK",
+        "--force",
+        nargs="?",
+        action="append",
+        const="*",
+        default=None,
+        metavar="NOTEBOOK",
         help="re-run even when nothing changed: all selected notebooks, or the one named (repeatable)",
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
     p = sub.add_parser("params", help="list each notebook's parameters: type, default, meaning and allowed values")
     p.add_argument("notebooks", nargs="*")
-    r = sub.add_parser("refresh", help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)")
-    r.add_argument("--start", default=None, help="first month, YYYY-MM (default: rare_earths.clients.comtrade.DEFAULT_START)")
+    r = sub.add_parser(
+        "refresh",
+        help="fetch China's monthly rare-earth exports from the UN Comtrade API into data/comtrade/ (key: $COMTRADE_API_KEY, optional)",
+    )
+    r.add_argument(
+        "--start", default=None, help="first month, YYYY-MM (default: rare_earths.clients.comtrade.DEFAULT_START)"
+    )
     r.add_argument("--end", default=None, help="last month, YYYY-MM (default: the previous month)")
-    r.add_argument("--hs", default=None, help="HS 6-digit codes, comma separated (default: rare_earths.clients.comtrade.HS_CODES)")
-    r.add_argument("--partners", default=None, help="partner codes, comma separated, 0 = World (default: rare_earths.clients.comtrade.PARTNERS)")
+    r.add_argument(
+        "--hs", default=None, help="HS 6-digit codes, comma separated (default: rare_earths.clients.comtrade.HS_CODES)"
+    )
+    r.add_argument(
+        "--partners",
+        default=None,
+        help="partner codes, comma separated, 0 = World (default: rare_earths.clients.comtrade.PARTNERS)",
+    )
     r.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each answer (default: %(default)s)")
-    w = sub.add_parser("sweep", help="run a notebook over its scenario grid (notebooks/<name>.scenarios.csv) and compare the results")
+    w = sub.add_parser(
+        "sweep", help="run a notebook over its scenario grid (notebooks/<name>.scenarios.csv) and compare the results"
+    )
     w.add_argument("notebook", nargs="?", default="07_outlook", help="notebook number or name (default: %(default)s)")
-    w.add_argument("--grid", type=Path, default=None, help="scenario grid CSV (default: notebooks/<name>.scenarios.csv)")
+    w.add_argument(
+        "--grid", type=Path, default=None, help="scenario grid CSV (default: notebooks/<name>.scenarios.csv)"
+    )
     w.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
-    w.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/); scenarios go to <it>/sweep/")
+    w.add_argument(
+        "--output-dir", type=Path, default=None, help="outputs folder (default: outputs/); scenarios go to <it>/sweep/"
+    )
     return parser
 
 
@@ -58,7 +90,9 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"refresh failed: {exc}\nNothing in data/ was changed.", file=sys.stderr)
         return 1
     months = result.metadata["months_with_data"]
-    print(f"wrote {data.rel_path(result.path)}: {result.rows} rows from {result.records} API records, {months[0]} to {months[-1]}")
+    print(
+        f"wrote {data.rel_path(result.path)}: {result.rows} rows from {result.records} API records, {months[0]} to {months[-1]}"
+    )
     return 0
 
 
@@ -67,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
-    except KeyboardInterrupt:  # the build printed what it kept (BuildInterrupted); 130 = 128 + SIGINT, as shells report Ctrl-C
+    except (
+        KeyboardInterrupt
+    ):  # the build printed what it kept (BuildInterrupted); 130 = 128 + SIGINT, as shells report Ctrl-C
         if not isinstance(sys.exc_info()[1], build.BuildInterrupted):
             print("interrupted", file=sys.stderr)
         return 130
@@ -101,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
                     print(f"  {parameter.describe()}")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
-        results = build.build(args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force)
+        results = build.build(
+            args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force
+        )
         return 1 if any(r.status == "failed" for r in results) else 0
     except Exception as exc:
         if not isinstance(exc, _expected_errors()):

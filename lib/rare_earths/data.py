@@ -52,7 +52,16 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     descriptor = read_descriptor(data_dir / "datapackage.json")
     res = resource(name, descriptor)
     if _absent_optional(res, data_dir):
-        raise DataValidationError([Problem(rel_path(data_dir / res["path"]), None, None, "optional dataset not present (see its description in datapackage.json)")])
+        raise DataValidationError(
+            [
+                Problem(
+                    rel_path(data_dir / res["path"]),
+                    None,
+                    None,
+                    "optional dataset not present (see its description in datapackage.json)",
+                )
+            ]
+        )
     rows, problems = validate_resource(res, descriptor, data_dir)
     if problems:
         raise DataValidationError(problems)

@@ -12,7 +12,9 @@ def read_notebook(path: Path) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotebookFileError(f"{Path(path).name}: not a readable notebook ({exc}); restore it, e.g. `git checkout -- notebooks/{Path(path).name}`") from None
+        raise NotebookFileError(
+            f"{Path(path).name}: not a readable notebook ({exc}); restore it, e.g. `git checkout -- notebooks/{Path(path).name}`"
+        ) from None
 
 
 class NotebookFileError(ValueError):

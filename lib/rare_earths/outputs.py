@@ -67,7 +67,9 @@ def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
 
     if frame.index.name is not None:
         frame = frame.reset_index()
-    frame = frame.assign(**{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)})
+    frame = frame.assign(
+        **{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)}
+    )
     return save_csv(frame, paths.tables_dir(output_root) / f"{name}.csv")
 
 

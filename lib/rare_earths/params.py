@@ -61,7 +61,9 @@ class Parameter:
     def describe(self) -> str:
         """One line for `python -m rare_earths params`."""
         rules = f"; allowed: {', '.join(self.allowed)}" if self.allowed else ""
-        return f"{self.name} ({self.type_name}) = {self.default}{rules}" + (f"  # {self.description}" if self.description else "")
+        return f"{self.name} ({self.type_name}) = {self.default}{rules}" + (
+            f"  # {self.description}" if self.description else ""
+        )
 
 
 def parse_cell(source: str) -> dict[str, Parameter]:
@@ -120,7 +122,9 @@ def coerce(notebook: str, name: str, raw: Any, type_name: str) -> Any:
     """Convert a value (a command-line string, or what papermill injected) to the declared type, or raise ParameterError."""
     kind = TYPES.get(type_name.replace("None", "").strip(" |") or "str")
     if kind is None:
-        raise ParameterError(f"{notebook}: parameter {name!r} has a type ({type_name}) that cannot be set from the command line")
+        raise ParameterError(
+            f"{notebook}: parameter {name!r} has a type ({type_name}) that cannot be set from the command line"
+        )
     if not isinstance(raw, str):
         if isinstance(raw, kind) and not (kind is int and isinstance(raw, bool)):
             return raw
@@ -145,7 +149,9 @@ def check_values(notebook: str, values: dict[str, Any], declared: dict[str, Para
         for rule in declared[name].allowed if name in declared else ():
             problem = _breaks(rule, value, values)
             if problem:
-                raise ParameterError(f"{notebook}: parameter {name!r} = {value!r} {problem} (allowed: {', '.join(declared[name].allowed)})")
+                raise ParameterError(
+                    f"{notebook}: parameter {name!r} = {value!r} {problem} (allowed: {', '.join(declared[name].allowed)})"
+                )
 
 
 def _breaks(rule: str, value: Any, values: dict[str, Any]) -> str:
@@ -154,7 +160,9 @@ def _breaks(rule: str, value: Any, values: dict[str, Any]) -> str:
         if not (isinstance(value, str) and re.fullmatch(DATE_FORMATS[rule], value)):
             return f"is not written {rule}"
         try:
-            date.fromisoformat(value if rule == "YYYY-MM-DD" else value + "-01" if rule == "YYYY-MM" else value + "-01-01")
+            date.fromisoformat(
+                value if rule == "YYYY-MM-DD" else value + "-01" if rule == "YYYY-MM" else value + "-01-01"
+            )
         except ValueError:
             return f"is not a real date ({rule})"
         return ""
@@ -187,7 +195,13 @@ def injected_names(history: list[str]) -> list[str]:
                 tree = ast.parse(source)
             except SyntaxError:
                 return []
-            return [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)]
+            return [
+                t.id
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for t in node.targets
+                if isinstance(t, ast.Name)
+            ]
     return []
 
 
@@ -201,7 +215,9 @@ def check(notebook: str, namespace: dict[str, Any], notebooks_dir: Path | None =
     candidates = [(notebooks_dir or paths.NOTEBOOKS_DIR) / f"{notebook}.ipynb", Path.cwd() / f"{notebook}.ipynb"]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:
-        raise ParameterError(f"{notebook}: cannot find {notebook}.ipynb to read its declared parameters (looked in the project's notebooks/ and here)")
+        raise ParameterError(
+            f"{notebook}: cannot find {notebook}.ipynb to read its declared parameters (looked in the project's notebooks/ and here)"
+        )
     declared_here = declared(found)
     for name in injected_names(namespace.get("In", [])):
         if name not in declared_here:
@@ -217,5 +233,7 @@ def check(notebook: str, namespace: dict[str, Any], notebooks_dir: Path | None =
         return Path(chosen or ".")
     out = paths.output_dir(chosen, notebook)
     where = f"{paths.display(out)}/" if not chosen else chosen
-    print(f"{notebook}: run outside the build; figures and tables go to {where} (the build's outputs are not touched; set output_dir to choose).")
+    print(
+        f"{notebook}: run outside the build; figures and tables go to {where} (the build's outputs are not touched; set output_dir to choose)."
+    )
     return out

@@ -16,7 +16,16 @@ SUPPLY_COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#762a83"]
 FIGSIZE = (9.0, 4.2)
 DPI = 110
 SOURCE_NOTE_SIZE = 7.5
-DISTINCT = ["#b2182b", "#2166ac", "#1b7837", "#e08214", "#762a83", "#4d4d4d", "#35978f", "#8c510a"]  # lines that must be told apart
+DISTINCT = [
+    "#b2182b",
+    "#2166ac",
+    "#1b7837",
+    "#e08214",
+    "#762a83",
+    "#4d4d4d",
+    "#35978f",
+    "#8c510a",
+]  # lines that must be told apart
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
@@ -101,7 +110,9 @@ def with_gap_segments(tidy: pd.DataFrame) -> pd.DataFrame:
     return tidy
 
 
-def monthly_lines(tidy: pd.DataFrame, title: str, ylabel: str, source: str, marks: dict[str, str] | None = None) -> plt.Figure:
+def monthly_lines(
+    tidy: pd.DataFrame, title: str, ylabel: str, source: str, marks: dict[str, str] | None = None
+) -> plt.Figure:
     """Line chart of monthly series (columns month, series, value); gaps stay gaps, never joined."""
     fig, ax = plt.subplots()
     data = with_gap_segments(tidy)
@@ -109,9 +120,19 @@ def monthly_lines(tidy: pd.DataFrame, title: str, ylabel: str, source: str, mark
     for month, label in (marks or {}).items():
         x = pd.Period(month, "M").to_timestamp()
         ax.axvline(x, linestyle="--", color="#777777", linewidth=1)
-        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8, color="#555555")
+        ax.annotate(
+            label,
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize=8,
+            color="#555555",
+        )
     ax.set(title=title, xlabel="", ylabel=ylabel)
-    ax.set_ylim(0, ax.get_ylim()[1] * (1.12 if marks else 1.0))  # volumes from zero (no axis break); headroom for the marks' labels
+    ax.set_ylim(
+        0, ax.get_ylim()[1] * (1.12 if marks else 1.0)
+    )  # volumes from zero (no axis break); headroom for the marks' labels
     legend_below(ax)
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)
@@ -123,7 +144,16 @@ def legend_below(ax: plt.Axes, ncol: int = 3) -> None:
     """The legend under the plot area, never over the data."""
     handles, names = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, names, title=None, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=min(ncol, len(handles)), fontsize=8, frameon=False)
+        ax.legend(
+            handles,
+            names,
+            title=None,
+            loc="upper left",
+            bbox_to_anchor=(0, -0.12),
+            ncol=min(ncol, len(handles)),
+            fontsize=8,
+            frameon=False,
+        )
 
 
 def matplotlib_thousands() -> plt.FuncFormatter:
@@ -136,13 +166,21 @@ def decimal_year(date: pd.Timestamp) -> float:
     return date.year + (date.dayofyear - 1) / (366 if date.is_leap_year else 365)
 
 
-def quota_timeline(table: pd.DataFrame, events: pd.DataFrame, labels: dict[str, str], title: str, source: str) -> plt.Figure:
+def quota_timeline(
+    table: pd.DataFrame, events: pd.DataFrame, labels: dict[str, str], title: str, source: str
+) -> plt.Figure:
     """Annual quotas as grouped bars (top) over a strip of dated policy events, one lane per kind (bottom)."""
     fig, (ax, strip) = plt.subplots(2, 1, figsize=(10, 6.2), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
     columns = [c for c in table.columns if table[c].notna().any()]
     width = 0.8 / max(len(columns), 1)
     for i, col in enumerate(columns):
-        ax.bar(table.index + 0.5 + (i - (len(columns) - 1) / 2) * width, table[col], width=width, label=labels.get(col, col), color=PALETTE[i])
+        ax.bar(
+            table.index + 0.5 + (i - (len(columns) - 1) / 2) * width,
+            table[col],
+            width=width,
+            label=labels.get(col, col),
+            color=PALETTE[i],
+        )
     ax.set(title=title, xlabel="", ylabel="tonnes (REO)")
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -161,7 +199,9 @@ def quota_timeline(table: pd.DataFrame, events: pd.DataFrame, labels: dict[str, 
     return fig
 
 
-def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str], title: str, source: str) -> plt.Figure:
+def price_panels(
+    usd: pd.DataFrame, elements: list[str], markets: dict[str, str], title: str, source: str
+) -> plt.Figure:
     """One panel per element: quotes in USD/kg by date and market, ranges drawn as vertical bars.
 
     Filled markers are oxide quotes; hollow markers are quotes whose product the report does not state.
@@ -169,14 +209,22 @@ def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str]
     fig, axes = plt.subplots(1, len(elements), figsize=(10, 4.4), squeeze=False)
     for ax, element in zip(axes[0], elements):
         for i, (market, label) in enumerate(markets.items()):
-            rows = usd[(usd["element"] == element) & (usd["market"] == market) & usd["product"].isin(["oxide", "unspecified"])]
+            rows = usd[
+                (usd["element"] == element) & (usd["market"] == market) & usd["product"].isin(["oxide", "unspecified"])
+            ]
             for product, fill in (("oxide", PALETTE[i]), ("unspecified", "white")):
                 part = rows[rows["product"] == product].sort_values("date")
                 if part.empty:
                     continue
                 ax.vlines(part["date"], part["low_usd_kg"], part["high_usd_kg"], color=PALETTE[i], linewidth=1.2)
-                ax.plot(part["date"], part["mid_usd_kg"], "o", color=PALETTE[i], markerfacecolor=fill,
-                        label=label + ("" if product == "oxide" else " (product not stated)"))
+                ax.plot(
+                    part["date"],
+                    part["mid_usd_kg"],
+                    "o",
+                    color=PALETTE[i],
+                    markerfacecolor=fill,
+                    label=label + ("" if product == "oxide" else " (product not stated)"),
+                )
         ax.set(title=element, xlabel="", ylabel="USD/kg")
         ax.yaxis.set_major_formatter(matplotlib_thousands())
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
@@ -185,7 +233,15 @@ def price_panels(usd: pd.DataFrame, elements: list[str], markets: dict[str, str]
         for handle, name in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(name, handle)
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
-    fig.legend(list(seen.values()), list(seen), loc="upper left", bbox_to_anchor=(0.01, 0.93), ncol=min(4, len(seen)), fontsize=8, frameon=False)
+    fig.legend(
+        list(seen.values()),
+        list(seen),
+        loc="upper left",
+        bbox_to_anchor=(0.01, 0.93),
+        ncol=min(4, len(seen)),
+        fontsize=8,
+        frameon=False,
+    )
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 0.89))  # the legend sits between the title and the panels, over no data
     return fig
@@ -207,7 +263,9 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     return fig
 
 
-def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{}%") -> plt.Figure:
+def share_bars(
+    shares: pd.Series, title: str, xlabel: str, source: str, highlight: str = "China", label: str = "{}%"
+) -> plt.Figure:
     """Horizontal bars (largest on top), one highlighted, each labelled with `label`.
 
     `label` is a format string with one slot: a plain ``{}`` gets the number as `small_number` writes it (enough
@@ -222,7 +280,14 @@ def share_bars(shares: pd.Series, title: str, xlabel: str, source: str, highligh
     colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
     ax.barh(data.index, data.to_numpy(), color=colors)
     for y, v in enumerate(data.to_numpy()):
-        ax.annotate(label.format(small_number(v) if plain else v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(
+            label.format(small_number(v) if plain else v),
+            (v, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set(title=title, xlabel=xlabel, ylabel="")
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -247,7 +312,14 @@ def stage_dots(stages: pd.DataFrame, order: list[str], labels: dict[str, str], t
             continue
         ax.hlines(y, rows["value"].min(), rows["value"].max(), color="#bbbbbb", linewidth=4)
         for _, r in rows.iterrows():
-            ax.plot(r["value"], y, "o", color=PALETTE[0], markerfacecolor=PALETTE[0] if r["verification"] == "publisher_page" else "white", alpha=0.8)
+            ax.plot(
+                r["value"],
+                y,
+                "o",
+                color=PALETTE[0],
+                markerfacecolor=PALETTE[0] if r["verification"] == "publisher_page" else "white",
+                alpha=0.8,
+            )
     ax.set_yticks(range(len(order)), [labels.get(s, s) for s in order])
     ax.set(title=title, xlabel="China's share, % (as stated)", xlim=(40, 102))
     ax.invert_yaxis()
@@ -263,8 +335,16 @@ def balance_bars(table: pd.DataFrame, title: str, source: str) -> plt.Figure:
         rows = table[table["side"] == side]
         bottom = 0.0
         for i, (_, r) in enumerate(rows.iterrows()):
-            ax.bar(x, r["t"], bottom=bottom, color=(PALETTE if side == "demand" else SUPPLY_COLOURS)[i % 4], edgecolor="white")
-            ax.annotate(f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=7.5, va="center")
+            ax.bar(
+                x,
+                r["t"],
+                bottom=bottom,
+                color=(PALETTE if side == "demand" else SUPPLY_COLOURS)[i % 4],
+                edgecolor="white",
+            )
+            ax.annotate(
+                f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=7.5, va="center"
+            )
             bottom += r["t"]
     net = float(table.loc[table["component"] == "balance (supply - demand)", "t"].iloc[0])
     ax.set_xticks([0, 1], ["demand", "supply"])

@@ -4,7 +4,6 @@ Every problem is located by file, line (1 = header) and column. See data.py for 
 Schema implemented here and why it is not the `frictionless` library at run time.
 """
 
-
 from __future__ import annotations
 
 import csv
@@ -19,8 +18,6 @@ from typing import Any
 from . import paths
 
 MAX_PROBLEMS = 20
-
-
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,19 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[
         byte = raw[exc.start : exc.start + 1].hex()
         return [], [], [Problem(f, line, None, f"byte 0x{byte} is not UTF-8; save the file as UTF-8")]
     if text.startswith(BOM):
-        return [], [], [Problem(f, 1, None, "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM "
-                                             "(e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)")]
+        return (
+            [],
+            [],
+            [
+                Problem(
+                    f,
+                    1,
+                    None,
+                    "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM "
+                    "(e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
+                )
+            ],
+        )
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -197,7 +205,9 @@ def _check_unique(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> li
         for row in rows:
             value = tuple(row[k] for k in key)
             if value in seen:
-                problems.append(Problem(f, row["_line"], ",".join(key), f"duplicate key {value} (first at line {seen[value]})"))
+                problems.append(
+                    Problem(f, row["_line"], ",".join(key), f"duplicate key {value} (first at line {seen[value]})")
+                )
             else:
                 seen[value] = row["_line"]
     return problems
@@ -218,7 +228,9 @@ def _check_units(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> lis
             continue
         ok = allowed.get(row.get(by), [])
         if row.get(by) is not None and unit not in ok:
-            problems.append(Problem(f, line, "unit", f"unit {unit!r} does not match {by} {row[by]!r} (expected one of {ok})"))
+            problems.append(
+                Problem(f, line, "unit", f"unit {unit!r} does not match {by} {row[by]!r} (expected one of {ok})")
+            )
         pattern = printed["patterns"].get(unit) if printed else None
         shown = row.get(printed["field"]) if printed else None
         if pattern and shown is not None and not re.fullmatch(pattern, shown):
@@ -226,7 +238,11 @@ def _check_units(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> lis
         for column in ("value", "value_high"):
             value, limits = row.get(column), bounds.get(unit, {})
             if value is not None and (value < limits.get("minimum", value) or value > limits.get("maximum", value)):
-                problems.append(Problem(f, line, column, f"{value!r} {unit} is outside {limits.get('minimum')}..{limits.get('maximum')}"))
+                problems.append(
+                    Problem(
+                        f, line, column, f"{value!r} {unit} is outside {limits.get('minimum')}..{limits.get('maximum')}"
+                    )
+                )
     return problems
 
 
@@ -244,13 +260,19 @@ def _check_foreign_keys(
             header, raw, unreadable = read_rows(data_dir / target["path"])
             if unreadable or ref["fields"] not in header:
                 why = unreadable[0].message if unreadable else f"it has no column {ref['fields']!r}"
-                problems.append(Problem(f, None, field, f"cannot check {field} against {target['path']}: {why} (fix that file first)"))
+                problems.append(
+                    Problem(
+                        f, None, field, f"cannot check {field} against {target['path']}: {why} (fix that file first)"
+                    )
+                )
                 continue
             i = header.index(ref["fields"])
             known = {cells[i] for _, cells in raw if len(cells) > i}
         for row in rows:
             if row.get(field) is not None and row[field] not in known:
-                problems.append(Problem(f, row["_line"], field, f"{row[field]!r} is not a {ref['fields']} in {target['path']}"))
+                problems.append(
+                    Problem(f, row["_line"], field, f"{row[field]!r} is not a {ref['fields']} in {target['path']}")
+                )
     return problems
 
 
@@ -260,14 +282,28 @@ def validate_package(data_dir: Path) -> list[Problem]:
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Problem(rel_path(path), getattr(exc, "lineno", None), None, f"cannot read descriptor: {getattr(exc, 'strerror', None) or exc}")]
+        return [
+            Problem(
+                rel_path(path),
+                getattr(exc, "lineno", None),
+                None,
+                f"cannot read descriptor: {getattr(exc, 'strerror', None) or exc}",
+            )
+        ]
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     if not isinstance(resources, list) or not resources:
         return [Problem(rel_path(path), None, None, "descriptor declares no resources")]
     problems: list[Problem] = []
     for res in resources:
         if not (isinstance(res, dict) and {"name", "path", "schema"} <= set(res)):
-            problems.append(Problem(rel_path(path), None, None, f"resource {res.get('name') if isinstance(res, dict) else res!r} lacks name, path or schema"))
+            problems.append(
+                Problem(
+                    rel_path(path),
+                    None,
+                    None,
+                    f"resource {res.get('name') if isinstance(res, dict) else res!r} lacks name, path or schema",
+                )
+            )
             continue
         if res.get("optional") and not (data_dir / res["path"]).exists():
             continue

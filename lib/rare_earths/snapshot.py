@@ -45,8 +45,19 @@ def load_snapshot(data_dir: Path | None = None) -> Snapshot | None:
     try:
         metadata = json.loads(json_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise data.DataValidationError([data.Problem(str(json_path.name), None, None, f"snapshot metadata unreadable: {exc}")]) from None
+        raise data.DataValidationError(
+            [data.Problem(str(json_path.name), None, None, f"snapshot metadata unreadable: {exc}")]
+        ) from None
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     if digest != metadata.get("sha256"):
-        raise data.DataValidationError([data.Problem(csv_path.name, None, None, f"sha256 {digest} differs from the metadata's {metadata.get('sha256')}: run `make data` again")])
+        raise data.DataValidationError(
+            [
+                data.Problem(
+                    csv_path.name,
+                    None,
+                    None,
+                    f"sha256 {digest} differs from the metadata's {metadata.get('sha256')}: run `make data` again",
+                )
+            ]
+        )
     return Snapshot(data.load(DATASET, data_dir), metadata, csv_path)

@@ -59,7 +59,11 @@ def _citation_html(text: str, known: set[str]) -> str:
     parts = []
     for part in str(text).split(", "):
         part = part.strip()
-        parts.append(f'<a class="cite" href="#ref-{html.escape(part)}">[{cite(part)}]</a>' if part in known else html.escape(part))
+        parts.append(
+            f'<a class="cite" href="#ref-{html.escape(part)}">[{cite(part)}]</a>'
+            if part in known
+            else html.escape(part)
+        )
     return ", ".join(parts)
 
 
@@ -150,10 +154,18 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
     """A table for readers; `name` is the CSV it was saved as (outputs/tables/<name>.csv), for the links under it."""
     shown = display_frame(frame)
     total = len(shown)
-    numeric = [label for label, column in zip(shown.columns, display_source(frame).columns)
-               if pd.api.types.is_numeric_dtype(display_source(frame)[column].dtype) and str(column) not in CLAIM_VALUE_COLUMNS]
-    styler = (shown.head(max_rows).style.hide(axis="index").set_uuid(re.sub(r"\W", "_", name or "table"))
-              .set_table_attributes('class="re-table"').set_properties(subset=numeric, **{"text-align": "right"}))
+    numeric = [
+        label
+        for label, column in zip(shown.columns, display_source(frame).columns)
+        if pd.api.types.is_numeric_dtype(display_source(frame)[column].dtype) and str(column) not in CLAIM_VALUE_COLUMNS
+    ]
+    styler = (
+        shown.head(max_rows)
+        .style.hide(axis="index")
+        .set_uuid(re.sub(r"\W", "_", name or "table"))
+        .set_table_attributes('class="re-table"')
+        .set_properties(subset=numeric, **{"text-align": "right"})
+    )
     if caption:
         styler = styler.set_caption(html.escape(caption))
     notes = []
@@ -161,8 +173,10 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
         where = f'<a href="{TABLES_LINK.format(name=name)}">tables/{name}.csv</a>' if name else "the full table"
         notes.append(f"First {max_rows} of {total} rows; all {total} rows in {where}.")
     if name:
-        notes.append(f'Data: <a href="{TABLES_LINK.format(name=name)}">{name}.csv</a> · '
-                     f'<a href="{PROVENANCE_LINK.format(name=name)}">provenance</a>')
+        notes.append(
+            f'Data: <a href="{TABLES_LINK.format(name=name)}">{name}.csv</a> · '
+            f'<a href="{PROVENANCE_LINK.format(name=name)}">provenance</a>'
+        )
     footer = f'<p class="re-table-note">{" ".join(notes)}</p>' if notes else ""
     return Table(f'<div class="re-table-wrap">{styler.to_html()}</div>{footer}', frame)
 
@@ -182,7 +196,11 @@ def references(*frames: pd.DataFrame) -> Table:
             continue
         row = rows.loc[source_id]
         date = _cell(row["date_published"]) if pd.notna(row["date_published"]) else "undated"
-        where = f", {html.escape(str(row['table_or_page']))}" if isinstance(row["table_or_page"], str) and row["table_or_page"] else ""
+        where = (
+            f", {html.escape(str(row['table_or_page']))}"
+            if isinstance(row["table_or_page"], str) and row["table_or_page"]
+            else ""
+        )
         items.append(
             f'<li id="ref-{html.escape(source_id)}" value="{number}">{html.escape(str(row["publisher"]))}, '
             f'<a href="{html.escape(str(row["url"]))}" rel="noreferrer">{html.escape(str(row["title"]))}</a>{where} ({html.escape(str(date))}).</li>'

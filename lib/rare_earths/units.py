@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-KG_PER = {"t": 1000.0, "kg": 1.0, "lb": 0.45359237, "short_ton": 907.18474}  # lb: international avoirdupois pound; short ton: 2,000 lb (both exact)
+KG_PER = {
+    "t": 1000.0,
+    "kg": 1.0,
+    "lb": 0.45359237,
+    "short_ton": 907.18474,
+}  # lb: international avoirdupois pound; short ton: 2,000 lb (both exact)
 CURRENCIES = ("USD", "CNY", "EUR")
 
 

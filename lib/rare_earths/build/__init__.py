@@ -11,6 +11,19 @@ from .plan import coerce, declared_parameters, discover, resolve_parameters, sel
 from .store import read_manifest
 
 __all__ = [
-    "KERNEL_NAME", "OUTPUT_PARAMETER", "BuildError", "BuildInterrupted", "Plan", "Result",
-    "build", "coerce", "declared_parameters", "discover", "finish", "read_manifest", "refresh_index", "resolve_parameters", "select",
+    "KERNEL_NAME",
+    "OUTPUT_PARAMETER",
+    "BuildError",
+    "BuildInterrupted",
+    "Plan",
+    "Result",
+    "build",
+    "coerce",
+    "declared_parameters",
+    "discover",
+    "finish",
+    "read_manifest",
+    "refresh_index",
+    "resolve_parameters",
+    "select",
 ]

@@ -46,8 +46,16 @@ def notebook_fingerprint(nb: dict[str, Any]) -> str:
     for cell in nb.get("cells", []):
         source = cell.get("source", "")
         tags = cell.get("metadata", {}).get("tags", [])
-        cells.append({"type": cell.get("cell_type"), "source": source if isinstance(source, str) else "".join(source), "tags": sorted(tags)})
-    return sha256_bytes(canonical_json({"cells": cells, PROJECT_METADATA: nb.get("metadata", {}).get(PROJECT_METADATA, {})}))
+        cells.append(
+            {
+                "type": cell.get("cell_type"),
+                "source": source if isinstance(source, str) else "".join(source),
+                "tags": sorted(tags),
+            }
+        )
+    return sha256_bytes(
+        canonical_json({"cells": cells, PROJECT_METADATA: nb.get("metadata", {}).get(PROJECT_METADATA, {})})
+    )
 
 
 def tree_digest(folder: Path) -> str:

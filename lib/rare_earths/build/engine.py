@@ -102,29 +102,44 @@ def build(
                 ran = {n: r for n, r in results.items() if n in stopped.kept}
                 write_timings(state, plans, {**results, **ran}, timings)
                 kept = ", ".join(stopped.kept) or "none"
-                print(f"build interrupted: new outputs kept and recorded for {kept}; every other notebook keeps its previous outputs", file=sys.stderr, flush=True)
+                print(
+                    f"build interrupted: new outputs kept and recorded for {kept}; every other notebook keeps its previous outputs",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 raise
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
         write_timings(state, plans, results, timings)
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
-    return _summary([results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started)
+    return _summary(
+        [results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started
+    )
 
 
 def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:
     """Stop before any kernel starts: the notebooks that would have run are recorded as not built (the index says so)."""
-    message = f"not run: data/ is not valid ({problems[0]}{f' and {len(problems) - 1} more' if len(problems) > 1 else ''})"
+    message = (
+        f"not run: data/ is not valid ({problems[0]}{f' and {len(problems) - 1} more' if len(problems) > 1 else ''})"
+    )
     for plan in todo:
         if read_manifest(output_root, plan.name):
             record(output_root, plan, Result(plan.name, "failed", 0.0, f"{plan.path.name}: {message}"))
     try:
-        built = [nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
+        built = [
+            nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")
+        ]
         if (output_root / "index.html").exists():
             _finish_if_changed(output_root, available, built)
-    except Exception as exc:  # the ledger and sources pages read data/, which is what is broken: the index alone still can be
+    except (
+        Exception
+    ) as exc:  # the ledger and sources pages read data/, which is what is broken: the index alone still can be
         try:
             _index_from_records(output_root, available)
-            print(f"index refreshed from the build's records only ({type(exc).__name__} reading data/): the ledger and sources pages are the last good build's", file=sys.stderr)
+            print(
+                f"index refreshed from the build's records only ({type(exc).__name__} reading data/): the ledger and sources pages are the last good build's",
+                file=sys.stderr,
+            )
         except Exception as again:
             print(f"index not refreshed ({type(again).__name__}); it will be on the next good build", file=sys.stderr)
     shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
@@ -138,9 +153,18 @@ def _index_from_records(output_root: Path, notebooks: list[Path]) -> None:
     from ..site import index
 
     ledger_csv = paths.tables_dir(output_root) / "claims.csv"
-    ledger = pd.read_csv(ledger_csv, dtype={"section": str}) if ledger_csv.exists() else pd.DataFrame(columns=["claim_id", "verdict"])
-    built_from = {"commit": provenance.git_commit(paths.PROJECT_ROOT), "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
-    index.write(output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from)
+    ledger = (
+        pd.read_csv(ledger_csv, dtype={"section": str})
+        if ledger_csv.exists()
+        else pd.DataFrame(columns=["claim_id", "verdict"])
+    )
+    built_from = {
+        "commit": provenance.git_commit(paths.PROJECT_ROOT),
+        "date": provenance.git_commit_date(paths.PROJECT_ROOT),
+    }
+    index.write(
+        output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from
+    )
 
 
 def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
@@ -149,7 +173,11 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
     for plan in plans:
         record = read_manifest(output_root, plan.name)
         if plan.name in forced or not is_current(record, plan.key, output_root):
-            changed = changed_outputs(record, output_root) if record.get("key") == plan.key and record.get("status") == "built" else []
+            changed = (
+                changed_outputs(record, output_root)
+                if record.get("key") == plan.key and record.get("status") == "built"
+                else []
+            )
             if changed and plan.name not in forced:
                 shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
                 print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running", flush=True)
@@ -174,18 +202,27 @@ def _summary(results: list[Result], planned: int, output_root: Path, seconds: fl
     for r in results:
         if r.status == "failed":
             kept = output_root / "failed" / r.notebook
-            print(f"FAILED {r.message}" + (f"\n  partial run kept in {kept}" if kept.exists() else ""), file=sys.stderr, flush=True)
+            print(
+                f"FAILED {r.message}" + (f"\n  partial run kept in {kept}" if kept.exists() else ""),
+                file=sys.stderr,
+                flush=True,
+            )
     return sorted(results, key=lambda r: r.notebook)
 
 
 def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
     """Hash of everything the index page and claims ledger are made from (notebooks, records, lib, claims inventory)."""
-    parts: dict[str, Any] = {"lib": cache.tree_digest(cache.PACKAGE_DIR), "commit": provenance.git_commit(paths.PROJECT_ROOT)}
+    parts: dict[str, Any] = {
+        "lib": cache.tree_digest(cache.PACKAGE_DIR),
+        "commit": provenance.git_commit(paths.PROJECT_ROOT),
+    }
     for nb in notebooks:
         parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
     inputs = {rel for nb in notebooks for rel in read_manifest(output_root, nb.stem).get("inputs", {})}
     root = notebooks[0].parent.parent if notebooks else paths.PROJECT_ROOT
-    parts["inputs"] = {rel: cache.sha256_file(root / rel) if (root / rel).is_file() else None for rel in sorted(inputs)}  # "out of date" on the index
+    parts["inputs"] = {
+        rel: cache.sha256_file(root / rel) if (root / rel).is_file() else None for rel in sorted(inputs)
+    }  # "out of date" on the index
     for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
         parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
     return cache.sha256_bytes(cache.canonical_json(parts))
@@ -235,4 +272,6 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
-    index.write(output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from)
+    index.write(
+        output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from
+    )

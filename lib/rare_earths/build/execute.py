@@ -104,7 +104,9 @@ def _running_cell(exc: BaseException) -> str:
         if frame.f_code.co_name == "papermill_execute_cells" and "cell" in frame.f_locals:
             cells = frame.f_locals["self"].nb.cells
             cell = frame.f_locals["cell"]
-            own = [c for c in cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+            own = [
+                c for c in cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+            ]
             where = f"code cell {own.index(cell) + 1}" if cell in own else "the injected parameters cell"
             return f"{where} (id '{cell.get('id', '?')}')"
         tb = tb.tb_next
@@ -211,8 +213,14 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
         if OUTPUT_PARAMETER in declared_parameters(plan.path):
             values[OUTPUT_PARAMETER] = "."  # the kernel works in the staging folder: no machine path in the report
         papermill.execute_notebook(
-            str(plan.path), str(executed), parameters=values, kernel_name=KERNEL_NAME, progress_bar=False,
-            cwd=str(staging), request_save_on_cell_execute=False, kernel_manager_class=kernel_manager_class(),
+            str(plan.path),
+            str(executed),
+            parameters=values,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            cwd=str(staging),
+            request_save_on_cell_execute=False,
+            kernel_manager_class=kernel_manager_class(),
         )
     except KeyboardInterrupt:  # SIGTERM from the build: stop the kernel, promote nothing, and end this worker
         kill_kernels()

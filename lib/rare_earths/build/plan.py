@@ -30,7 +30,11 @@ def select(available: list[Path], wanted: list[str]) -> list[Path]:
         if len(hits) != 1:
             names = [p.stem for p in available]
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
-            what = f"ambiguous notebook {word!r} (matches {', '.join(h.stem for h in hits)})" if hits else f"unknown notebook {word!r}"
+            what = (
+                f"ambiguous notebook {word!r} (matches {', '.join(h.stem for h in hits)})"
+                if hits
+                else f"unknown notebook {word!r}"
+            )
             hint = f"; did you mean {close[0]!r}?" if close and not hits else ""
             raise BuildError(f"{what}{hint}; available: {', '.join(names)}")
         chosen += [h for h in hits if h not in chosen]
@@ -84,8 +88,12 @@ def resolve_parameters(notebooks: list[Path], given: dict[str, Any]) -> dict[Pat
             close = difflib.get_close_matches(name, names, n=1)
             listing = "; ".join(f"{nb.stem}: {', '.join(d) or '(none)'}" for nb, d in declared.items())
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise BuildError(f"unknown parameter {name!r} for {', '.join(nb.stem for nb in notebooks)}{hint} (declared: {listing})")
-    typed = {nb: {k: coerce(nb.stem, k, v, d[k].type_name) for k, v in given.items() if k in d} for nb, d in declared.items()}
+            raise BuildError(
+                f"unknown parameter {name!r} for {', '.join(nb.stem for nb in notebooks)}{hint} (declared: {listing})"
+            )
+    typed = {
+        nb: {k: coerce(nb.stem, k, v, d[k].type_name) for k, v in given.items() if k in d} for nb, d in declared.items()
+    }
     for nb, d in declared.items():
         defaults = {n: _literal(p.default) for n, p in d.items()}
         merged = {n: v for n, v in {**defaults, **typed[nb]}.items() if v is not _UNREADABLE}
@@ -148,7 +156,9 @@ def _visit(notebook: Path, upstream: dict[Path, list[Path]], ordered: list[Path]
     if notebook in ordered:
         return
     if notebook in chain:
-        raise BuildError("notebooks run after each other in a cycle: " + " -> ".join(p.stem for p in chain + [notebook]))
+        raise BuildError(
+            "notebooks run after each other in a cycle: " + " -> ".join(p.stem for p in chain + [notebook])
+        )
     for up in upstream[notebook]:
         _visit(up, upstream, ordered, chain + [notebook])
     ordered.append(notebook)
@@ -156,7 +166,9 @@ def _visit(notebook: Path, upstream: dict[Path, list[Path]], ordered: list[Path]
 
 def hash_inputs(notebook: Path, inputs: list[str], project_root: Path) -> dict[str, str]:
     """sha256 of each declared input (plus the data package descriptor when it reads data/); missing is an error."""
-    implicit = [rel for rel in IMPLICIT_INPUTS if any(i.startswith("data/") for i in inputs) and (project_root / rel).exists()]
+    implicit = [
+        rel for rel in IMPLICIT_INPUTS if any(i.startswith("data/") for i in inputs) and (project_root / rel).exists()
+    ]
     hashes = {}
     for rel in sorted(set(inputs) | set(implicit)):
         path = project_root / rel
@@ -166,7 +178,9 @@ def hash_inputs(notebook: Path, inputs: list[str], project_root: Path) -> dict[s
     return hashes
 
 
-def make_plans(ordered: list[Path], available: list[Path], parameters: dict[Path, dict[str, Any]], project_root: Path) -> list[Plan]:
+def make_plans(
+    ordered: list[Path], available: list[Path], parameters: dict[Path, dict[str, Any]], project_root: Path
+) -> list[Plan]:
     """Plan each notebook (in dependency order): its input hashes and its cache key."""
     lib = cache.tree_digest(cache.PACKAGE_DIR)
     environment = cache.environment_digest(paths.LOCK_FILE)
@@ -196,7 +210,9 @@ def checked_output_root(output_root: Path, project_root: Path) -> Path:
     resolved, project = output_root.resolve(), project_root.resolve()
     for forbidden in (project / "data", project / "notebooks", project / "lib", paths.PROJECT_ROOT.resolve() / "lib"):
         if resolved == forbidden or forbidden in resolved.parents:
-            raise BuildError(f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources")
+            raise BuildError(
+                f"--output-dir {output_root} is inside {forbidden.name}/: the build would write among the project's sources"
+            )
     if resolved in (project, paths.PROJECT_ROOT.resolve()):
         raise BuildError(f"--output-dir {output_root} is the project folder itself; choose a folder such as outputs/")
     return resolved
@@ -206,7 +222,9 @@ def data_problems(todo: list[Plan], project_root: Path) -> list[str]:
     """Validate data/ once before any kernel starts (descriptor included) when a notebook to run reads it."""
     data_dir = project_root / "data"
     reads_data = any(rel.startswith("data/") for plan in todo for rel in plan.inputs)
-    if not reads_data or not ((data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()):
+    if not reads_data or not (
+        (data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()
+    ):
         return []
     from ..schema import validate_package
 

@@ -43,8 +43,15 @@ def interruptible() -> Iterator[threading.Event]:
             signal.signal(s, handler)
 
 
-def run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: int | None, fail_fast: bool, context: dict[str, Any],
-            stop_event: threading.Event | None = None) -> dict[str, Result]:
+def run_all(
+    todo: list[Plan],
+    done: dict[str, Result],
+    output_root: Path,
+    jobs: int | None,
+    fail_fast: bool,
+    context: dict[str, Any],
+    stop_event: threading.Event | None = None,
+) -> dict[str, Result]:
     """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -66,7 +73,14 @@ def run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: 
                 waiting.remove(plan)
                 failed = [up for up in plan.after if results[up].status == "failed"]
                 if failed:
-                    results[plan.name] = report(Result(plan.name, "failed", 0.0, f"{plan.path.name}: not run: it runs after {', '.join(failed)}, which failed"))
+                    results[plan.name] = report(
+                        Result(
+                            plan.name,
+                            "failed",
+                            0.0,
+                            f"{plan.path.name}: not run: it runs after {', '.join(failed)}, which failed",
+                        )
+                    )
                     record(output_root, plan, results[plan.name])
                 else:
                     running[pool.submit(run_one, plan, output_root, context)] = plan
@@ -92,7 +106,9 @@ def run_all(todo: list[Plan], done: dict[str, Result], output_root: Path, jobs: 
             if future.done() and not future.cancelled() and future.exception() is None and plan.name not in results:
                 results[plan.name] = report(future.result())
                 record(output_root, plan, results[plan.name])
-        raise BuildInterrupted(sorted(name for name, r in results.items() if name not in done and r.status == "ran")) from None
+        raise BuildInterrupted(
+            sorted(name for name, r in results.items() if name not in done and r.status == "ran")
+        ) from None
     pool.shutdown()
     return {p.name: results[p.name] for p in todo if p.name in results}
 
@@ -114,5 +130,8 @@ def stop_workers(pool: Any, grace: float = 10.0) -> None:
 def report(result: Result) -> Result:
     """Print the line that says how a notebook's run ended."""
     word = {"ran": "ran", "failed": "FAILED"}[result.status]
-    print(f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""), flush=True)
+    print(
+        f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""),
+        flush=True,
+    )
     return result

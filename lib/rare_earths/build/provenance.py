@@ -35,7 +35,9 @@ def git_commit(root: Path) -> str:
 def git_commit_date(root: Path) -> str:
     """The date (YYYY-MM-DD, committer's) of the git HEAD commit, or '' outside git: a build date that is the same for every build of a commit."""
     try:
-        done = subprocess.run(["git", "log", "-1", "--format=%cs", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""

@@ -77,9 +77,17 @@ def shown_records(output_root: Path, notebooks: list[Path], project_root: Path) 
     for notebook in notebooks:
         rec = read_manifest(output_root, notebook.stem)
         inputs = rec.get("inputs", {})
-        changed = [rel for rel in sorted(inputs) if not (project_root / rel).is_file() or cache.sha256_file(project_root / rel) != inputs[rel]]
+        changed = [
+            rel
+            for rel in sorted(inputs)
+            if not (project_root / rel).is_file() or cache.sha256_file(project_root / rel) != inputs[rel]
+        ]
         if rec.get("status") == "built" and changed:
-            rec = {**rec, "status": "out of date", "message": f"{', '.join(changed)} changed since it was built: run the build again"}
+            rec = {
+                **rec,
+                "status": "out of date",
+                "message": f"{', '.join(changed)} changed since it was built: run the build again",
+            }
         shown[notebook.stem] = rec
     return shown
 
@@ -89,7 +97,14 @@ def record(output_root: Path, plan: Plan, result: Result) -> None:
     record = read_manifest(output_root, plan.name)
     if result.status == "ran":
         hashes = {rel: cache.sha256_file(output_root / rel) for rel in result.files}
-        record = {"key": plan.key, "files": result.files, "sha256": hashes, "parameters": plan.parameters, "inputs": plan.inputs, "after": plan.after}
+        record = {
+            "key": plan.key,
+            "files": result.files,
+            "sha256": hashes,
+            "parameters": plan.parameters,
+            "inputs": plan.inputs,
+            "after": plan.after,
+        }
     record.update(status="built" if result.status == "ran" else "failed", message=result.message)
     write_manifest(output_root, plan.name, record)
 

@@ -50,14 +50,18 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
                 raise SweepError(f"{path.name}: missing column {col!r}")
         unknown = [c for c in columns if c not in FIXED_COLUMNS and c not in declared]
         if unknown:
-            raise SweepError(f"{path.name}: column(s) {unknown} are not parameters of {notebook.name} (declared: {', '.join(declared)})")
+            raise SweepError(
+                f"{path.name}: column(s) {unknown} are not parameters of {notebook.name} (declared: {', '.join(declared)})"
+            )
         if OUTPUT_PARAMETER in columns:
             raise SweepError(f"{path.name}: {OUTPUT_PARAMETER!r} is set by the sweep itself")
         scenarios, seen = [], set()
         for line, row in enumerate(reader, start=2):
             name = (row["scenario"] or "").strip()
             if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-                raise SweepError(f"{path.name}, line {line}: scenario name {name!r} must be lower-case letters, digits, '-' or '_'")
+                raise SweepError(
+                    f"{path.name}, line {line}: scenario name {name!r} must be lower-case letters, digits, '-' or '_'"
+                )
             if name in seen:
                 raise SweepError(f"{path.name}, line {line}: scenario {name!r} appears twice")
             seen.add(name)
@@ -90,7 +94,9 @@ def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> Result:
     return results[0]
 
 
-def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None) -> tuple[pd.DataFrame, list[Result]]:
+def run(
+    notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None
+) -> tuple[pd.DataFrame, list[Result]]:
     """Run every scenario of the grid in parallel; write the comparison table and chart; return them and the results."""
     notebook = plan.select(plan.discover(), [notebook_name])[0]
     scenarios = read_grid(grid or grid_path(notebook), notebook)
@@ -101,7 +107,9 @@ def run(notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Pa
         futures = [pool.submit(_run, notebook, s["parameters"], scenario_root(root, s["scenario"])) for s in scenarios]
         results = [f.result() for f in futures]
     for s, r in zip(scenarios, results):
-        print(f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True)
+        print(
+            f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True
+        )
     table = comparison(scenarios, results, root, notebook.stem)
     write_comparison(table, root)
     engine.refresh_index(output_root)  # the collection's index links the comparison
@@ -112,9 +120,13 @@ def comparison(scenarios: list[dict[str, Any]], results: list[Result], root: Pat
     """One row per scenario: what it changed, its status, and the totals of its result table."""
     rows = []
     for s, r in zip(scenarios, results):
-        row: dict[str, Any] = {"scenario": s["scenario"], "description": s["description"],
-                               "changed": "; ".join(f"{k}={v}" for k, v in s["parameters"].items()) or "(defaults)", "status": r.status,
-                               "report": f"{s['scenario']}/report/html/{stem}.html" if r.status != "failed" else ""}
+        row: dict[str, Any] = {
+            "scenario": s["scenario"],
+            "description": s["description"],
+            "changed": "; ".join(f"{k}={v}" for k, v in s["parameters"].items()) or "(defaults)",
+            "status": r.status,
+            "report": f"{s['scenario']}/report/html/{stem}.html" if r.status != "failed" else "",
+        }
         table_path = paths.tables_dir(scenario_root(root, s["scenario"])) / f"{RESULT_TABLE}.csv"
         if r.status != "failed" and table_path.exists():
             totals = pd.read_csv(table_path).query("side == 'total'").set_index("component")["t"]
@@ -130,7 +142,13 @@ def write_comparison(table: pd.DataFrame, root: Path) -> list[Path]:
     if column is not None and table[column].notna().any():
         plots.apply_theme()
         data = table.set_index("scenario")[column].dropna()
-        fig = plots.share_bars(data, title="NdPr oxide balance by scenario", xlabel="supply - demand in the target year, t (positive = surplus)",
-                               source="Scenarios: notebooks/07_outlook.scenarios.csv; model and inputs: notebook 07.", highlight="baseline", label="{:+,.0f} t")
+        fig = plots.share_bars(
+            data,
+            title="NdPr oxide balance by scenario",
+            xlabel="supply - demand in the target year, t (positive = surplus)",
+            source="Scenarios: notebooks/07_outlook.scenarios.csv; model and inputs: notebook 07.",
+            highlight="baseline",
+            label="{:+,.0f} t",
+        )
         written += plots.save_figure(fig, "comparison", root)
     return written

@@ -77,11 +77,30 @@ HS_CODES = {
     "284690": "other compounds of rare-earth metals, yttrium or scandium",
     "850511": "permanent magnets of metal",
 }
-PARTNERS = {0: "World", 842: "USA", 392: "Japan", 410: "Rep. of Korea", 276: "Germany", 528: "Netherlands", 699: "India"}
+PARTNERS = {
+    0: "World",
+    842: "USA",
+    392: "Japan",
+    410: "Rep. of Korea",
+    276: "Germany",
+    528: "Netherlands",
+    699: "India",
+}
 DEFAULT_START = "2023-01"
 
 FIELDS = ["hs_code", "partner", "partner_code", "month", "measure", "value", "unit", "estimated", "source_id"]
-SOURCE_FIELDS = ["source_id", "kind", "publisher", "title", "table_or_page", "url", "date_published", "date_read", "licence", "notes"]
+SOURCE_FIELDS = [
+    "source_id",
+    "kind",
+    "publisher",
+    "title",
+    "table_or_page",
+    "url",
+    "date_published",
+    "date_read",
+    "licence",
+    "notes",
+]
 QTY_UNITS = {"kg": "kg", "u": "u"}  # qtyUnitAbbr -> unit column; others fail validation, on purpose
 
 # A transport takes (url, headers, timeout) and returns (HTTP status, headers, body).
@@ -211,7 +230,9 @@ class Client:
                     return body, attempt
                 message = _error_message(body)
                 if status in (401, 403):
-                    what = f"the key in {KEY_ENV} was refused" if self.keyed else "the public endpoint refused the request"
+                    what = (
+                        f"the key in {KEY_ENV} was refused" if self.keyed else "the public endpoint refused the request"
+                    )
                     raise ApiError(f"HTTP {status} from {host}: {what}{message}")
                 if status not in (429, 500, 502, 503, 504):
                     raise ApiError(f"HTTP {status} from {host}{message}")
@@ -219,7 +240,9 @@ class Client:
                 asked = retry_after(reply_headers)
                 if asked is not None:
                     if asked > self.max_wait:
-                        raise ApiError(f"{problem}; the API asks to wait {asked:g} s (Retry-After), more than {self.max_wait:g} s: try again later")
+                        raise ApiError(
+                            f"{problem}; the API asks to wait {asked:g} s (Retry-After), more than {self.max_wait:g} s: try again later"
+                        )
                     wait = asked
             if attempt < self.max_attempts:
                 self.sleep(min(wait, self.max_wait))
@@ -265,7 +288,9 @@ class Query:
             cells = len(self.hs_codes) * len(self.partners)
             per_call = min(per_call, (record_cap - 1) // cells)
             if per_call < 1:
-                raise RefreshError(f"{len(self.hs_codes)} HS codes x {len(self.partners)} partners exceed the public endpoint's {record_cap}-record cap for even one month: set {KEY_ENV} or ask for fewer partners")
+                raise RefreshError(
+                    f"{len(self.hs_codes)} HS codes x {len(self.partners)} partners exceed the public endpoint's {record_cap}-record cap for even one month: set {KEY_ENV} or ask for fewer partners"
+                )
         months = self.months()
         return [months[i : i + per_call] for i in range(0, len(months), per_call)]
 
@@ -289,9 +314,16 @@ def default_end(today: datetime | None = None) -> str:
 # ---------------------------------------------------------------- response checks
 
 REQUIRED = {
-    "freqCode": str, "period": (str, int), "reporterCode": int, "flowCode": str, "partnerCode": int,
-    "cmdCode": str, "primaryValue": (int, float, type(None)), "netWgt": (int, float, type(None)),
-    "qty": (int, float, type(None)), "qtyUnitAbbr": (str, type(None)),
+    "freqCode": str,
+    "period": (str, int),
+    "reporterCode": int,
+    "flowCode": str,
+    "partnerCode": int,
+    "cmdCode": str,
+    "primaryValue": (int, float, type(None)),
+    "netWgt": (int, float, type(None)),
+    "qty": (int, float, type(None)),
+    "qtyUnitAbbr": (str, type(None)),
 }
 
 
@@ -311,7 +343,9 @@ def parse(body: bytes, query: Query, months: list[str], record_cap: int | None) 
     if count is not None and count != len(records):
         raise IncompleteResponse(f"the body announces {count} records but holds {len(records)}")
     if record_cap and len(records) >= record_cap:
-        raise IncompleteResponse(f"{len(records)} records: the public endpoint's cap of {record_cap}, so the answer is probably cut; ask for fewer months or partners, or set {KEY_ENV}")
+        raise IncompleteResponse(
+            f"{len(records)} records: the public endpoint's cap of {record_cap}, so the answer is probably cut; ask for fewer months or partners, or set {KEY_ENV}"
+        )
     periods = {m.replace("-", "") for m in months}
     for i, rec in enumerate(records):
         where = f"record {i + 1}"
@@ -340,7 +374,11 @@ def parse(body: bytes, query: Query, months: list[str], record_cap: int | None) 
 
 def _is_total(rec: Mapping[str, Any]) -> bool:
     """Classic breakdown: all customs procedures, all modes of transport, no second partner."""
-    return rec.get("customsCode", "C00") in ("C00", None) and rec.get("motCode", 0) in (0, "0", None) and rec.get("partner2Code", 0) in (0, None)
+    return (
+        rec.get("customsCode", "C00") in ("C00", None)
+        and rec.get("motCode", 0) in (0, "0", None)
+        and rec.get("partner2Code", 0) in (0, None)
+    )
 
 
 def to_rows(records: list[dict[str, Any]], source_id: str) -> list[dict[str, Any]]:
@@ -357,17 +395,32 @@ def to_rows(records: list[dict[str, Any]], source_id: str) -> list[dict[str, Any
             "month": f"{period[:4]}-{period[4:]}",
             "source_id": source_id,
         }
-        measures = [("value", rec["primaryValue"], "USD", None), ("net_weight", rec["netWgt"], "kg", rec.get("isNetWgtEstimated"))]
+        measures = [
+            ("value", rec["primaryValue"], "USD", None),
+            ("net_weight", rec["netWgt"], "kg", rec.get("isNetWgtEstimated")),
+        ]
         if rec.get("qtyUnitCode", 0) != -1 and rec["qtyUnitAbbr"] not in (None, "N/A"):
-            measures.append(("quantity", rec["qty"], QTY_UNITS.get(rec["qtyUnitAbbr"], rec["qtyUnitAbbr"]), rec.get("isQtyEstimated")))
+            measures.append(
+                (
+                    "quantity",
+                    rec["qty"],
+                    QTY_UNITS.get(rec["qtyUnitAbbr"], rec["qtyUnitAbbr"]),
+                    rec.get("isQtyEstimated"),
+                )
+            )
         for measure, value, unit, estimated in measures:
             if value is None:
                 continue
             key = (base["hs_code"], base["partner_code"], base["month"], measure)
             if key in rows:
                 raise MalformedResponse(f"two records for HS {key[0]}, partner {key[1]}, {key[2]}")
-            rows[key] = {**base, "measure": measure, "value": value, "unit": unit,
-                         "estimated": "" if estimated is None else str(bool(estimated)).lower()}
+            rows[key] = {
+                **base,
+                "measure": measure,
+                "value": value,
+                "unit": unit,
+                "estimated": "" if estimated is None else str(bool(estimated)).lower(),
+            }
     return [rows[k] for k in sorted(rows)]
 
 
@@ -418,7 +471,9 @@ def sources_with(row: dict[str, str], sources_csv: Path) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_snapshot(rows: list[dict[str, Any]], metadata: dict[str, Any], source: dict[str, str], data_dir: Path) -> Path:
+def write_snapshot(
+    rows: list[dict[str, Any]], metadata: dict[str, Any], source: dict[str, str], data_dir: Path
+) -> Path:
     """Validate rows in a staging copy of the package, then move the snapshot into place.
 
     Order: sources.csv (one added row, harmless alone), the dated CSV and JSON, then the current
@@ -439,7 +494,12 @@ def write_snapshot(rows: list[dict[str, Any]], metadata: dict[str, Any], source:
         frame = data.load(DATASET, staging)
         if len(frame) != len(rows):
             raise RefreshError(f"{len(rows)} rows written but {len(frame)} read back")
-        meta = {**metadata, "row_count": len(rows), "sha256": hashlib.sha256(csv_bytes).hexdigest(), "bytes": len(csv_bytes)}
+        meta = {
+            **metadata,
+            "row_count": len(rows),
+            "sha256": hashlib.sha256(csv_bytes).hexdigest(),
+            "bytes": len(csv_bytes),
+        }
         meta_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         current_json.write_bytes(meta_bytes)
         day = metadata["retrieved_at"][:10]
@@ -478,7 +538,9 @@ def refresh(
     now = now or datetime.now(UTC)
     day = now.strftime("%Y-%m-%d")
     source_id = f"un-comtrade-{day}"
-    log(f"UN Comtrade {'keyed endpoint (key from ' + KEY_ENV + ')' if client.keyed else 'public endpoint (no ' + KEY_ENV + ')'}: {client.endpoint}")
+    log(
+        f"UN Comtrade {'keyed endpoint (key from ' + KEY_ENV + ')' if client.keyed else 'public endpoint (no ' + KEY_ENV + ')'}: {client.endpoint}"
+    )
     records: list[dict[str, Any]] = []
     requests = []
     for months in query.chunks(client.record_cap):
@@ -487,7 +549,9 @@ def refresh(
         found = parse(body, query, months, client.record_cap)
         log(f"  {months[0]}..{months[-1]}: {len(found)} records" + (f" ({attempts} attempts)" if attempts > 1 else ""))
         records += found
-        requests.append({"url": client.url(params), "months": [months[0], months[-1]], "records": len(found), "attempts": attempts})
+        requests.append(
+            {"url": client.url(params), "months": [months[0], months[-1]], "records": len(found), "attempts": attempts}
+        )
     rows = to_rows(records, source_id)
     if not rows:
         raise RefreshError(f"the API returned no records for {query.start}..{query.end}: nothing to snapshot")
@@ -497,9 +561,18 @@ def refresh(
         "retrieved_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "endpoint": "keyed" if client.keyed else "public",
         "api_url": client.endpoint,
-        "query": {"typeCode": "C", "freqCode": "M", "clCode": "HS", "reporterCode": REPORTER, "flowCode": FLOW,
-                  "cmdCode": list(query.hs_codes), "partnerCode": list(query.partners), "start": query.start, "end": query.end,
-                  "breakdownMode": "classic"},
+        "query": {
+            "typeCode": "C",
+            "freqCode": "M",
+            "clCode": "HS",
+            "reporterCode": REPORTER,
+            "flowCode": FLOW,
+            "cmdCode": list(query.hs_codes),
+            "partnerCode": list(query.partners),
+            "start": query.start,
+            "end": query.end,
+            "breakdownMode": "classic",
+        },
         "requests": requests,
         "record_count": len(records),
         "months_with_data": sorted({r["month"] for r in rows}),

@@ -33,15 +33,21 @@ def describe(snapshot: Snapshot | None) -> str:
 def beside_customs(snapshot_frame: pd.DataFrame, exports_frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     """Per month, in tonnes: the customs aggregates as reported and the Comtrade net weights (World)."""
     world = snapshot_frame[(snapshot_frame["partner_code"] == 0) & (snapshot_frame["measure"] == "net_weight")]
-    tonnes = {code: pd.Series([units.mass(v, "kg", "t") for v in rows["value"]], index=pd.PeriodIndex(rows["month"], freq="M"))
-              for code, rows in world.groupby("hs_code")}
+    tonnes = {
+        code: pd.Series(
+            [units.mass(v, "kg", "t") for v in rows["value"]], index=pd.PeriodIndex(rows["month"], freq="M")
+        )
+        for code, rows in world.groupby("hs_code")
+    }
     columns = {"gacc_rare_earths_t": exports.monthly(exports_frame, "rare_earths", "volume")}
     none = pd.Series(dtype="float64", index=pd.PeriodIndex([], freq="M"))
     columns.update({f"comtrade_{code}_t": tonnes.get(code, none) for code in CHAPTER_28})
     columns["gacc_magnets_t"] = exports.monthly(exports_frame, "rare_earth_magnets", "volume", "World")
     columns[f"comtrade_{MAGNETS}_t"] = tonnes.get(MAGNETS, none)
     table = pd.DataFrame(columns)
-    table.insert(4, "comtrade_28_sum_t", table[[f"comtrade_{c}_t" for c in CHAPTER_28]].sum(axis=1, min_count=len(CHAPTER_28)))
+    table.insert(
+        4, "comtrade_28_sum_t", table[[f"comtrade_{c}_t" for c in CHAPTER_28]].sum(axis=1, min_count=len(CHAPTER_28))
+    )
     table = table.sort_index()
     lo, hi = pd.Period(start, "M"), pd.Period(end, "M")
     table = table[(table.index >= lo) & (table.index <= hi)].dropna(how="all")

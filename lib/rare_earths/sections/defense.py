@@ -19,13 +19,17 @@ def content_statements(defense: pd.DataFrame) -> pd.DataFrame:
     rows = defense[(defense["measure"] == "rare_earth_content") & defense["value"].notna()].copy()
     rows["lb"] = [units.mass(v, u, "lb") for v, u in zip(rows["value"], rows["unit"])]
     rows["kg"] = [units.mass(v, u, "kg") for v, u in zip(rows["value"], rows["unit"])]
-    return rows[["platform", "value_as_printed", "unit_as_printed", "qualifier", "lb", "kg", "verification", "source_id"]].reset_index(drop=True)
+    return rows[
+        ["platform", "value_as_printed", "unit_as_printed", "qualifier", "lb", "kg", "verification", "source_id"]
+    ].reset_index(drop=True)
 
 
 def fleet_statements(defense: pd.DataFrame) -> pd.DataFrame:
     """Every sourced fleet count (delivered, in service, planned: see unit_as_printed)."""
     rows = defense[(defense["measure"] == "fleet_size") & defense["value"].notna()]
-    return rows[["platform", "value_as_printed", "unit_as_printed", "as_of", "verification", "source_id"]].reset_index(drop=True)
+    return rows[["platform", "value_as_printed", "unit_as_printed", "as_of", "verification", "source_id"]].reset_index(
+        drop=True
+    )
 
 
 def provenance(defense: pd.DataFrame, contents_lb: dict[str, float], fleets: dict[str, float]) -> pd.DataFrame:
@@ -36,10 +40,26 @@ def provenance(defense: pd.DataFrame, contents_lb: dict[str, float], fleets: dic
     for key, platform in PLATFORMS.items():
         lb = contents_lb[key]
         hit = content[(content["platform"] == platform) & ((content["lb"] - lb).abs() < 0.005 * lb)]
-        rows.append({"platform": platform, "assumption": "rare earths per unit, lb", "value": lb, "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)"})
+        rows.append(
+            {
+                "platform": platform,
+                "assumption": "rare earths per unit, lb",
+                "value": lb,
+                "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)",
+            }
+        )
         n = fleets[key]
-        hit = counts[(counts["platform"] == platform) & (counts["value"] == n) & (counts["qualifier"].fillna("") != "nth")]
-        rows.append({"platform": platform, "assumption": "fleet, units", "value": n, "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)"})
+        hit = counts[
+            (counts["platform"] == platform) & (counts["value"] == n) & (counts["qualifier"].fillna("") != "nth")
+        ]
+        rows.append(
+            {
+                "platform": platform,
+                "assumption": "fleet, units",
+                "value": n,
+                "sources": ", ".join(hit["source_id"].unique()) or "NOT SOURCED (user value)",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -48,10 +68,24 @@ def fleet_totals(contents_lb: dict[str, float], fleets: dict[str, float]) -> pd.
     rows = []
     for key, platform in PLATFORMS.items():
         total_lb = contents_lb[key] * fleets[key]
-        rows.append({"platform": platform, "units": fleets[key], "lb_per_unit": contents_lb[key],
-                     "t_per_unit": units.mass(contents_lb[key], "lb", "t"), "fleet_lb": total_lb, "fleet_t": units.mass(total_lb, "lb", "t")})
+        rows.append(
+            {
+                "platform": platform,
+                "units": fleets[key],
+                "lb_per_unit": contents_lb[key],
+                "t_per_unit": units.mass(contents_lb[key], "lb", "t"),
+                "fleet_lb": total_lb,
+                "fleet_t": units.mass(total_lb, "lb", "t"),
+            }
+        )
     table = pd.DataFrame(rows).set_index("platform")
-    table.loc["All three fleets"] = [table["units"].sum(), float("nan"), float("nan"), table["fleet_lb"].sum(), table["fleet_t"].sum()]
+    table.loc["All three fleets"] = [
+        table["units"].sum(),
+        float("nan"),
+        float("nan"),
+        table["fleet_lb"].sum(),
+        table["fleet_t"].sum(),
+    ]
     return table
 
 
@@ -82,12 +116,38 @@ def check_claims(defense: pd.DataFrame, notebook: str) -> list:
     f35_dod, sub_dod = dod(f35), dod(sub)
     pounds = claims.claimed("C05-02")
     return [
-        claims.attribution("C05-01", None, "no CSIS publication was read; the list is not in any stored page we found", notebook),
-        claims.check("C05-02", f35_dod["lb"], f"the March 2024 DoD story as reported ({f35_dod['label']})", notebook,
-                     readings=[Reading(r["label"], r["lb"]) for _, r in f35.iterrows() if r["source_id"] != f35_dod["source_id"] and r["lb"] != f35_dod["lb"]]),
-        claims.check("C05-03", units.mass(pounds, "lb", "t"), f"{pounds:,.0f} lb in metric tonnes (rare_earths.units)", notebook,
-                     readings=[Reading("in US short tons", units.mass(pounds, "lb", "short_ton"))]),
-        claims.check("C05-04", sub_dod["lb"] / f35_dod["lb"], f"per submarine over per F-35, both from the DoD story ({sub_dod['label']}; {f35_dod['label']})", notebook,
-                     readings=[Reading(f"{s['label']} over {f['label']}", s["lb"] / f["lb"]) for _, s in sub.iterrows() for _, f in f35.iterrows()
-                               if (s["source_id"], f["source_id"]) != (sub_dod["source_id"], f35_dod["source_id"]) and s["source_id"] == f["source_id"]]),
+        claims.attribution(
+            "C05-01", None, "no CSIS publication was read; the list is not in any stored page we found", notebook
+        ),
+        claims.check(
+            "C05-02",
+            f35_dod["lb"],
+            f"the March 2024 DoD story as reported ({f35_dod['label']})",
+            notebook,
+            readings=[
+                Reading(r["label"], r["lb"])
+                for _, r in f35.iterrows()
+                if r["source_id"] != f35_dod["source_id"] and r["lb"] != f35_dod["lb"]
+            ],
+        ),
+        claims.check(
+            "C05-03",
+            units.mass(pounds, "lb", "t"),
+            f"{pounds:,.0f} lb in metric tonnes (rare_earths.units)",
+            notebook,
+            readings=[Reading("in US short tons", units.mass(pounds, "lb", "short_ton"))],
+        ),
+        claims.check(
+            "C05-04",
+            sub_dod["lb"] / f35_dod["lb"],
+            f"per submarine over per F-35, both from the DoD story ({sub_dod['label']}; {f35_dod['label']})",
+            notebook,
+            readings=[
+                Reading(f"{s['label']} over {f['label']}", s["lb"] / f["lb"])
+                for _, s in sub.iterrows()
+                for _, f in f35.iterrows()
+                if (s["source_id"], f["source_id"]) != (sub_dod["source_id"], f35_dod["source_id"])
+                and s["source_id"] == f["source_id"]
+            ],
+        ),
     ]

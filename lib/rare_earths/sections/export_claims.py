@@ -35,9 +35,16 @@ def value_series(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
 
     def add(period, value, volume, kind, sources):
-        rows.append({"period": period, "value_usd": value, "volume_t": volume,
-                     "unit_value_usd_per_t": units.unit_value(value, volume) if not math.isnan(volume) else math.nan,
-                     "kind": kind, "source_id": "; ".join(s for s in sources if s)})
+        rows.append(
+            {
+                "period": period,
+                "value_usd": value,
+                "volume_t": volume,
+                "unit_value_usd_per_t": units.unit_value(value, volume) if not math.isnan(volume) else math.nan,
+                "kind": kind,
+                "source_id": "; ".join(s for s in sources if s),
+            }
+        )
 
     for m, v in value_m.items():
         add(str(m), v, _value_at(vol_m, str(m)), "reported", [sid(m, "value"), sid(m, "volume")])
@@ -46,19 +53,42 @@ def value_series(frame: pd.DataFrame) -> pd.DataFrame:
     for m, v in value_y.items():  # a January-to-month total minus the month: January to the month before
         if m in value_m.index and m.month > 2:
             prev = m - 1
-            add(f"{m.year}-01..{prev}", v - value_m[m], _value_at(vol_y, str(m)) - _value_at(vol_m, str(m)),
-                f"derived: {m.year}-01..{m} minus {m}", [sid(m, "value_ytd"), sid(m, "value")])
+            add(
+                f"{m.year}-01..{prev}",
+                v - value_m[m],
+                _value_at(vol_y, str(m)) - _value_at(vol_m, str(m)),
+                f"derived: {m.year}-01..{m} minus {m}",
+                [sid(m, "value_ytd"), sid(m, "value")],
+            )
         elif m in value_m.index and m.month == 2:
-            add(f"{m.year}-01", v - value_m[m], _value_at(vol_y, str(m)) - _value_at(vol_m, str(m)),
-                f"derived: {m.year}-01..{m} minus {m}", [sid(m, "value_ytd"), sid(m, "value")])
+            add(
+                f"{m.year}-01",
+                v - value_m[m],
+                _value_at(vol_y, str(m)) - _value_at(vol_m, str(m)),
+                f"derived: {m.year}-01..{m} minus {m}",
+                [sid(m, "value_ytd"), sid(m, "value")],
+            )
     ytd = sorted(value_y.index)
     for a, b in zip(ytd, ytd[1:]):  # two January-to-month totals of one year: the months between
         if a.year == b.year:
-            add(f"{a + 1}..{b}", value_y[b] - value_y[a], _value_at(vol_y, str(b)) - _value_at(vol_y, str(a)),
-                f"derived: {b.year}-01..{b} minus {a.year}-01..{a}", [sid(b, "value_ytd"), sid(a, "value_ytd")])
+            add(
+                f"{a + 1}..{b}",
+                value_y[b] - value_y[a],
+                _value_at(vol_y, str(b)) - _value_at(vol_y, str(a)),
+                f"derived: {b.year}-01..{b} minus {a.year}-01..{a}",
+                [sid(b, "value_ytd"), sid(a, "value_ytd")],
+            )
     for m, v in _ytd(frame, "unit_value", "USD/t").items():
-        rows.append({"period": str(m), "value_usd": math.nan, "volume_t": _value_at(vol_m, str(m)), "unit_value_usd_per_t": v,
-                     "kind": "reported average price", "source_id": sid(m, "unit_value")})
+        rows.append(
+            {
+                "period": str(m),
+                "value_usd": math.nan,
+                "volume_t": _value_at(vol_m, str(m)),
+                "unit_value_usd_per_t": v,
+                "kind": "reported average price",
+                "source_id": sid(m, "unit_value"),
+            }
+        )
     out = pd.DataFrame(rows, columns=["period", "value_usd", "volume_t", "unit_value_usd_per_t", "kind", "source_id"])
     return out.sort_values(["period", "kind"]).reset_index(drop=True)
 
@@ -66,10 +96,22 @@ def value_series(frame: pd.DataFrame) -> pd.DataFrame:
 def implied_unit_values(frame: pd.DataFrame, claimed: dict[str, float]) -> pd.DataFrame:
     """Unit values the article's own value figures imply with the sourced volume of the same month (labelled as the article's)."""
     vol = _ytd(frame, "volume")
-    rows = [{"period": m, "value_usd": v, "volume_t": _value_at(vol, m), "unit_value_usd_per_t": units.unit_value(v, _value_at(vol, m)),
-             "kind": "implied by the article's value and the sourced volume", "source_id": "article-frecine-2025-09-10 (claim); volume: " + str(
-                 frame.set_index(["series", "measure", "month", "partner"])["source_id"].get(("rare_earths", "volume", m, "World"), ""))}
-            for m, v in claimed.items()]
+    rows = [
+        {
+            "period": m,
+            "value_usd": v,
+            "volume_t": _value_at(vol, m),
+            "unit_value_usd_per_t": units.unit_value(v, _value_at(vol, m)),
+            "kind": "implied by the article's value and the sourced volume",
+            "source_id": "article-frecine-2025-09-10 (claim); volume: "
+            + str(
+                frame.set_index(["series", "measure", "month", "partner"])["source_id"].get(
+                    ("rare_earths", "volume", m, "World"), ""
+                )
+            ),
+        }
+        for m, v in claimed.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -78,9 +120,17 @@ def unit_value_evidence(series: pd.DataFrame, implied: float, year: int) -> dict
     same_year = series[series["period"].str.startswith(str(year)) & series["unit_value_usd_per_t"].notna()]
     low, high = same_year["unit_value_usd_per_t"].min(), same_year["unit_value_usd_per_t"].max()
     inside = bool(low <= implied <= high)
-    return {"implied": implied, "low": low, "high": high, "n": len(same_year), "inside": inside,
-            "sentence": (f"{implied:,.0f} USD/t lies {'within' if inside else 'outside'} the range of the {len(same_year)} sourced or derived "
-                         f"{year} unit values ({low:,.0f}-{high:,.0f} USD/t): {'consistent with them, which does not confirm it' if inside else 'at odds with them'}.")}
+    return {
+        "implied": implied,
+        "low": low,
+        "high": high,
+        "n": len(same_year),
+        "inside": inside,
+        "sentence": (
+            f"{implied:,.0f} USD/t lies {'within' if inside else 'outside'} the range of the {len(same_year)} sourced or derived "
+            f"{year} unit values ({low:,.0f}-{high:,.0f} USD/t): {'consistent with them, which does not confirm it' if inside else 'at odds with them'}."
+        ),
+    }
 
 
 def _months(period: str) -> int:
@@ -94,14 +144,25 @@ def average_against_year(series: pd.DataFrame, period: str, base_year: int, colu
     rows = series.set_index("period")
     base = f"{base_year}-01..{base_year}-12"
     if period not in rows.index or base not in rows.index:
-        return Change(math.nan, math.nan, math.nan, math.nan, f"no sourced or derived figure for {period if period not in rows.index else base}")
+        return Change(
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            f"no sourced or derived figure for {period if period not in rows.index else base}",
+        )
     new, old = float(rows.loc[period, column]), float(rows.loc[base, column])
     if column == "value_usd":
         new, old = new / _months(period), old / 12
     pct = units.pct_change(new, old)
     what = "monthly average export value, USD" if column == "value_usd" else "export unit value, USD/t"
-    return Change(old, new, pct, math.copysign(1.0, pct) if pct else 0.0,
-                  f"{what}: {period} {new:,.0f} vs {base} {old:,.0f} ({pct:+.1f}%; {rows.loc[period, 'kind']})")
+    return Change(
+        old,
+        new,
+        pct,
+        math.copysign(1.0, pct) if pct else 0.0,
+        f"{what}: {period} {new:,.0f} vs {base} {old:,.0f} ({pct:+.1f}%; {rows.loc[period, 'kind']})",
+    )
 
 
 def _trend_readings(volume: pd.Series, month: str) -> tuple[Change, list[Reading]]:
@@ -111,8 +172,10 @@ def _trend_readings(volume: pd.Series, month: str) -> tuple[Change, list[Reading
     mom = change(volume, str(m - 1), month, "volume m/m")
     run = [change(volume, str(m - k - 1), str(m - k), "step") for k in (1, 0)]
     two_steps = run[0].direction if all(c.direction == run[0].direction for c in run) else 0.0
-    return yoy, [Reading(f"one month-on-month step ({m - 1} to {m})", mom.direction),
-                 Reading(f"two month-on-month steps ({m - 2} to {m})", two_steps)]
+    return yoy, [
+        Reading(f"one month-on-month step ({m - 1} to {m})", mom.direction),
+        Reading(f"two month-on-month steps ({m - 2} to {m})", two_steps),
+    ]
 
 
 def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[list, pd.DataFrame]:
@@ -137,38 +200,101 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
     weighed = f"Evidence, not a verdict: the implied {claim_month} unit value of {evidence['sentence']}"
     no_value = f"{value_change.basis}; {only_article}. {weighed}"
     trend, trend_readings = _trend_readings(volume, claim_month)
-    by_totals = vol_ytd.diff().where([(m - 1) in vol_ytd.index for m in vol_ytd.index])  # a month as two consecutive totals' difference
+    by_totals = vol_ytd.diff().where(
+        [(m - 1) in vol_ytd.index for m in vol_ytd.index]
+    )  # a month as two consecutive totals' difference
     from_totals = change(by_totals.dropna(), prior, claim_month, "volume from consecutive January-to-month totals")
-    ytd_vol = change(vol_ytd, str(pd.Period(claim_month, "M") - 12), claim_month, "GACC rare-earth export volume, January to month")
-    full_year = change(vol_ytd, f"{int(claim_month[:4]) - 1}-12", f"{claim_month[:4]}-12", "GACC rare-earth export volume, full year")
+    ytd_vol = change(
+        vol_ytd, str(pd.Period(claim_month, "M") - 12), claim_month, "GACC rare-earth export volume, January to month"
+    )
+    full_year = change(
+        vol_ytd, f"{int(claim_month[:4]) - 1}-12", f"{claim_month[:4]}-12", "GACC rare-earth export volume, full year"
+    )
     at_date = f"{claim_month[:4]}-01..{claim_month}"
     later = [f"{claim_month[:4]}-01..{p}" for p in (f"{claim_month[:4]}-09", f"{claim_month[:4]}-11")]
     base = int(claim_month[:4]) - 1
     value_main = average_against_year(values, at_date, base)
-    value_readings = [Reading(f"{p} monthly average against {base}", average_against_year(values, p, base).direction) for p in later]
+    value_readings = [
+        Reading(f"{p} monthly average against {base}", average_against_year(values, p, base).direction) for p in later
+    ]
     uv_main = average_against_year(values, at_date, base, "unit_value_usd_per_t")
-    uv_readings = [Reading(f"unit value {p} against {base}", average_against_year(values, p, base, "unit_value_usd_per_t").direction) for p in later]
+    uv_readings = [
+        Reading(
+            f"unit value {p} against {base}", average_against_year(values, p, base, "unit_value_usd_per_t").direction
+        )
+        for p in later
+    ]
     nov = values[values["kind"] == "reported average price"].set_index("period")["unit_value_usd_per_t"]
     if len(nov) >= 2:
         a, b = sorted(nov.index)[-2:]
         uv_readings.append(Reading(f"reported average price {b} against {a}", math.copysign(1.0, nov[b] - nov[a])))
-    gacc_row = frame[(frame["series"] == "rare_earths") & (frame["measure"] == "volume") & (frame["month"] == claim_month)]
+    gacc_row = frame[
+        (frame["series"] == "rare_earths") & (frame["measure"] == "volume") & (frame["month"] == claim_month)
+    ]
     gacc_said = bool(len(gacc_row)) and "customs" in str(gacc_row["quote"].iloc[0]).lower()
     records = [
         claims.check("C00-01", value_change.pct, no_value, notebook, arithmetic=own_pct),
-        claims.check("C00-02", trend.direction, f"a trend is judged over more than one m/m step; main reading {trend.basis}", notebook, readings=trend_readings),
-        claims.check("C00-03", unit_value_change.direction, unit_value_change.basis + "; no sourced value for either month", notebook,
-                     readings=[Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction), *uv_readings]),
+        claims.check(
+            "C00-02",
+            trend.direction,
+            f"a trend is judged over more than one m/m step; main reading {trend.basis}",
+            notebook,
+            readings=trend_readings,
+        ),
+        claims.check(
+            "C00-03",
+            unit_value_change.direction,
+            unit_value_change.basis + "; no sourced value for either month",
+            notebook,
+            readings=[
+                Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction),
+                *uv_readings,
+            ],
+        ),
         claims.check("C00-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
         claims.check("C00-05", value_claim, f"{claim_basis}; {only_article}. {weighed}", notebook),
-        claims.check("C01-01", vol_change.pct, vol_change.basis, notebook, readings=[Reading("months derived from the January-to-month totals", from_totals.pct)]),
+        claims.check(
+            "C01-01",
+            vol_change.pct,
+            vol_change.basis,
+            notebook,
+            readings=[Reading("months derived from the January-to-month totals", from_totals.pct)],
+        ),
         claims.check("C01-02", value_prior, prior_basis, notebook),
         claims.check("C01-03", value_claim, claim_basis, notebook),
         claims.check("C01-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
-        claims.attribution("C01-05", True if gacc_said else None, f"the {claim_month} volume ({vol_change.pct:+.2f}% m/m) is reported as General Administration of Customs data ({gacc_row['source_id'].iloc[0] if len(gacc_row) else 'no row'}: the sentence read names customs)", notebook),
-        claims.attribution("C01-06", None if math.isnan(value_claim) else True, f"no report of a customs value for {prior} or {claim_month} was found; the sourced customs values cover other periods (see the value table)", notebook),
-        claims.check("C01-07", value_main.direction, f"at the article's date, {value_main.basis}", notebook, readings=value_readings),
-        claims.check("C01-08", ytd_vol.direction, ytd_vol.basis, notebook, readings=[Reading(f"full year {claim_month[:4]} against {base}", full_year.direction)]),
-        claims.check("C01-09", value_main.direction, f"at the article's date, {value_main.basis}", notebook, readings=value_readings),
+        claims.attribution(
+            "C01-05",
+            True if gacc_said else None,
+            f"the {claim_month} volume ({vol_change.pct:+.2f}% m/m) is reported as General Administration of Customs data ({gacc_row['source_id'].iloc[0] if len(gacc_row) else 'no row'}: the sentence read names customs)",
+            notebook,
+        ),
+        claims.attribution(
+            "C01-06",
+            None if math.isnan(value_claim) else True,
+            f"no report of a customs value for {prior} or {claim_month} was found; the sourced customs values cover other periods (see the value table)",
+            notebook,
+        ),
+        claims.check(
+            "C01-07",
+            value_main.direction,
+            f"at the article's date, {value_main.basis}",
+            notebook,
+            readings=value_readings,
+        ),
+        claims.check(
+            "C01-08",
+            ytd_vol.direction,
+            ytd_vol.basis,
+            notebook,
+            readings=[Reading(f"full year {claim_month[:4]} against {base}", full_year.direction)],
+        ),
+        claims.check(
+            "C01-09",
+            value_main.direction,
+            f"at the article's date, {value_main.basis}",
+            notebook,
+            readings=value_readings,
+        ),
     ]
     return records, pd.concat([values, implied], ignore_index=True)

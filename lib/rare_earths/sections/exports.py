@@ -28,7 +28,13 @@ class Change:
     basis: str
 
 
-def monthly(frame: pd.DataFrame, series: str = "rare_earths", measure: str = "volume", partner: str = "World", unit: str | None = None) -> pd.Series:
+def monthly(
+    frame: pd.DataFrame,
+    series: str = "rare_earths",
+    measure: str = "volume",
+    partner: str = "World",
+    unit: str | None = None,
+) -> pd.Series:
     """One series as a Series indexed by month (PeriodIndex), without gaps filled."""
     rows = frame[(frame["series"] == series) & (frame["measure"] == measure) & (frame["partner"] == partner)]
     if unit is not None:
@@ -77,10 +83,18 @@ def span_change(series: pd.Series, start: str, end: str, what: str, years_back: 
     missing = [str(m) for m in [*earlier, *months] if m not in series.index]
     label = f"{start}..{end} vs {earlier[0]}..{earlier[-1]}"
     if missing:
-        return Change(math.nan, math.nan, math.nan, math.nan, f"{what}, {label}: no sourced figure for {', '.join(missing)}")
+        return Change(
+            math.nan, math.nan, math.nan, math.nan, f"{what}, {label}: no sourced figure for {', '.join(missing)}"
+        )
     old, new = float(series[earlier].sum()), float(series[months].sum())
     pct = units.pct_change(new, old)
-    return Change(old, new, pct, math.copysign(1.0, pct) if pct else 0.0, f"{what}, {label}: {new:,.1f} vs {old:,.1f} ({pct:+.2f}%)")
+    return Change(
+        old,
+        new,
+        pct,
+        math.copysign(1.0, pct) if pct else 0.0,
+        f"{what}, {label}: {new:,.1f} vs {old:,.1f} ({pct:+.2f}%)",
+    )
 
 
 def _value_at(series: pd.Series, month: str) -> float:
@@ -124,8 +138,13 @@ def annual_totals(frame: pd.DataFrame, series: str = "rare_earths", partner: str
 def unit_values(frame: pd.DataFrame, series: str = "rare_earths", partner: str = "World") -> pd.DataFrame:
     """Export unit value (currency per tonne) wherever a value and a volume cover the same period."""
     rows = []
-    for value_measure, volume_measure, period_kind in (("value", "volume", "month"), ("value_ytd", "volume_ytd", "January to month")):
-        values = frame[(frame["series"] == series) & (frame["partner"] == partner) & (frame["measure"] == value_measure)]
+    for value_measure, volume_measure, period_kind in (
+        ("value", "volume", "month"),
+        ("value_ytd", "volume_ytd", "January to month"),
+    ):
+        values = frame[
+            (frame["series"] == series) & (frame["partner"] == partner) & (frame["measure"] == value_measure)
+        ]
         volumes = monthly(frame, series, volume_measure, partner)
         for _, v in values.iterrows():
             tonnes = _value_at(volumes, v["month"])
@@ -146,7 +165,10 @@ def unit_values(frame: pd.DataFrame, series: str = "rare_earths", partner: str =
 
 def long_for_plot(series_by_label: dict[str, pd.Series]) -> pd.DataFrame:
     """Tidy frame (month as timestamp, series label, value) for seaborn; unreported months stay absent."""
-    parts = [pd.DataFrame({"month": s.index.to_timestamp(), "series": label, "value": s.to_numpy()}) for label, s in series_by_label.items()]
+    parts = [
+        pd.DataFrame({"month": s.index.to_timestamp(), "series": label, "value": s.to_numpy()})
+        for label, s in series_by_label.items()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -62,7 +62,9 @@ def demand(s: Scenario) -> pd.Series:
         raise ValueError(f"ev_share_of_demand_pct must be in (0, 100], got {s.ev_share_of_demand_pct}")
     total = ev / (s.ev_share_of_demand_pct / 100)
     other = total - ev - wind - robots
-    return pd.Series({"electric cars": ev, "wind turbines": wind, "humanoid robots": robots, "other uses": other}, name="demand_t")
+    return pd.Series(
+        {"electric cars": ev, "wind turbines": wind, "humanoid robots": robots, "other uses": other}, name="demand_t"
+    )
 
 
 def supply(s: Scenario) -> pd.Series:
@@ -71,8 +73,15 @@ def supply(s: Scenario) -> pd.Series:
     mined = s.china_mined_t * (1 + s.quota_growth_pct / 100) ** years
     imported = s.imported_ore_t * (1 - (0 if s.myanmar_feed else s.myanmar_share_pct / 100))
     recycled = s.recycled_t * (1 + s.recycling_growth_pct / 100) ** years
-    return pd.Series({"China, mined (quota)": mined, "China, imported ore": imported, "China, recycled": recycled,
-                      "outside China": s.outside_china_t}, name="supply_t")
+    return pd.Series(
+        {
+            "China, mined (quota)": mined,
+            "China, imported ore": imported,
+            "China, recycled": recycled,
+            "outside China": s.outside_china_t,
+        },
+        name="supply_t",
+    )
 
 
 def balance(s: Scenario) -> pd.DataFrame:
@@ -80,15 +89,25 @@ def balance(s: Scenario) -> pd.DataFrame:
     d, sup = demand(s), supply(s)
     rows = [("demand", k, v) for k, v in d.items()] + [("supply", k, v) for k, v in sup.items()]
     table = pd.DataFrame(rows, columns=["side", "component", "t"])
-    total = pd.DataFrame([("total", "demand", d.sum()), ("total", "supply", sup.sum()), ("total", "balance (supply - demand)", sup.sum() - d.sum())],
-                         columns=["side", "component", "t"])
+    total = pd.DataFrame(
+        [
+            ("total", "demand", d.sum()),
+            ("total", "supply", sup.sum()),
+            ("total", "balance (supply - demand)", sup.sum() - d.sum()),
+        ],
+        columns=["side", "component", "t"],
+    )
     return pd.concat([table, total], ignore_index=True)
 
 
 def with_and_without_myanmar(s: Scenario) -> pd.DataFrame:
     """The balance table (t by component) with Myanmar feed and without it, side by side."""
-    return pd.DataFrame({label: balance(with_input(s, "myanmar_feed", feed)).set_index("component")["t"]
-                         for label, feed in (("with Myanmar feed", True), ("without Myanmar feed", False))})
+    return pd.DataFrame(
+        {
+            label: balance(with_input(s, "myanmar_feed", feed)).set_index("component")["t"]
+            for label, feed in (("with Myanmar feed", True), ("without Myanmar feed", False))
+        }
+    )
 
 
 def net(s: Scenario) -> float:
@@ -104,8 +123,16 @@ def sensitivity(s: Scenario, fields: list[str], swing_pct: float = 20.0) -> pd.D
         value = getattr(s, name)
         low = net(with_input(s, name, value * (1 - swing_pct / 100)))
         high = net(with_input(s, name, value * (1 + swing_pct / 100)))
-        rows.append({"input": name, "value": value, "balance_low_input": low, "balance_high_input": high,
-                     "swing": abs(high - low), "base_balance": base})
+        rows.append(
+            {
+                "input": name,
+                "value": value,
+                "balance_low_input": low,
+                "balance_high_input": high,
+                "swing": abs(high - low),
+                "base_balance": base,
+            }
+        )
     return pd.DataFrame(rows).sort_values("swing", ascending=False).reset_index(drop=True)
 
 
@@ -121,20 +148,50 @@ def provenance(assumptions: pd.DataFrame, values: dict[str, float]) -> pd.DataFr
         name, factor, how = SOURCES[param]
         cands = assumptions[assumptions["parameter"] == name]
         lows, highs = cands["value"] * factor, cands["value_high"] * factor
-        exact = cands[((lows - value).abs() < 1e-9 * max(abs(value), 1)) | ((highs - value).abs() < 1e-9 * max(abs(value), 1))]
+        exact = cands[
+            ((lows - value).abs() < 1e-9 * max(abs(value), 1)) | ((highs - value).abs() < 1e-9 * max(abs(value), 1))
+        ]
         mid = cands[(((lows + highs) / 2 - value).abs() < 1e-9 * max(abs(value), 1))]
-        hit, kind = (exact, "as printed") if not exact.empty else (mid, "midpoint of printed range") if not mid.empty else (exact, "")
-        rows.append({"input": param, "value": value, "data parameter": name, "conversion": how or "none",
-                     "matches": kind or "NOT SOURCED (user value)", "sources": ", ".join(hit["source_id"].unique()),
-                     "as printed": "; ".join(hit["value_as_printed"].unique())})
+        hit, kind = (
+            (exact, "as printed")
+            if not exact.empty
+            else (mid, "midpoint of printed range")
+            if not mid.empty
+            else (exact, "")
+        )
+        rows.append(
+            {
+                "input": param,
+                "value": value,
+                "data parameter": name,
+                "conversion": how or "none",
+                "matches": kind or "NOT SOURCED (user value)",
+                "sources": ", ".join(hit["source_id"].unique()),
+                "as printed": "; ".join(hit["value_as_printed"].unique()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def derived(rows: list[tuple[str, float, float, str, str]]) -> pd.DataFrame:
     """Inputs whose default is computed from other sourced data: (input, value in use, sourced value, how, sources)."""
-    return pd.DataFrame([{"input": i, "value": v, "computed from data": c,
-                          "matches": "assumption, not sourced" if src == "none" else "yes" if abs(v - c) < 0.05 * max(abs(c), 1e-9) else "NO (user value)",
-                          "how": how, "sources": src} for i, v, c, how, src in rows])
+    return pd.DataFrame(
+        [
+            {
+                "input": i,
+                "value": v,
+                "computed from data": c,
+                "matches": "assumption, not sourced"
+                if src == "none"
+                else "yes"
+                if abs(v - c) < 0.05 * max(abs(c), 1e-9)
+                else "NO (user value)",
+                "how": how,
+                "sources": src,
+            }
+            for i, v, c, how, src in rows
+        ]
+    )
 
 
 # "Tesla's ramp-up of one million units": the article's own figure, the premise of claim C07-10.
@@ -149,7 +206,12 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
 
     c = claims.claimed
     no_test = "no source can decide it: what happened after the article does not test a 'could'"
-    dy = usd[(usd["element"] == "Dy") & (usd["market"] == "china_domestic") & (usd["product"] == "oxide") & (usd["date"] <= pd.Timestamp(article_date))]
+    dy = usd[
+        (usd["element"] == "Dy")
+        & (usd["market"] == "china_domestic")
+        & (usd["product"] == "oxide")
+        & (usd["date"] <= pd.Timestamp(article_date))
+    ]
     last = dy.sort_values("date").iloc[-1]
     recycle = responses.item(moves, "2030 benchmark: EU recycling")
     proposal = responses.item(moves, "Recycling benchmark in the March 2023 proposal")
@@ -158,19 +220,57 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
     myanmar = responses.topic(moves, "Myanmar")
     return [
         claims.forecast("C07-01", no_test, notebook),
-        claims.check("C07-02", None, "no monthly series of Myanmar's shipments to China around the article's date is in the data, only scattered figures: "
-                     + "; ".join(f"{r.item} ({r.value_as_printed} {r.unit_as_printed})" for r in myanmar.itertuples() if "import" in r.item.lower()), notebook),
+        claims.check(
+            "C07-02",
+            None,
+            "no monthly series of Myanmar's shipments to China around the article's date is in the data, only scattered figures: "
+            + "; ".join(
+                f"{r.item} ({r.value_as_printed} {r.unit_as_printed})"
+                for r in myanmar.itertuples()
+                if "import" in r.item.lower()
+            ),
+            notebook,
+        ),
         claims.forecast("C07-03", "no source gives the reserves or the liquidity it refers to", notebook),
         claims.forecast("C07-04", no_test + "; its premise is checked as C07-05", notebook),
-        claims.check("C07-05", float(last["mid"] - c("C07-04")), f"latest SMM China Dy oxide quote before the article ({last['date'].date()}, {last['low']:,.0f}-{last['high']:,.0f} CNY/t; {last['source_id']}) minus the forecast mark: already above it", notebook,
-                     readings=[Reading("range low end", float(last["low"] - c("C07-04"))), Reading("range high end", float(last["high"] - c("C07-04")))]),
+        claims.check(
+            "C07-05",
+            float(last["mid"] - c("C07-04")),
+            f"latest SMM China Dy oxide quote before the article ({last['date'].date()}, {last['low']:,.0f}-{last['high']:,.0f} CNY/t; {last['source_id']}) minus the forecast mark: already above it",
+            notebook,
+            readings=[
+                Reading("range low end", float(last["low"] - c("C07-04"))),
+                Reading("range high end", float(last["high"] - c("C07-04"))),
+            ],
+        ),
         claims.forecast("C07-06", no_test + "; no dysprosium metal price is in the data", notebook),
-        claims.check("C07-07", None, "no source we could read compares Sumitomo's iron-based magnets with NdFeB", notebook),
-        claims.forecast("C07-08", "no source we could read forecasts the effect of iron-based magnets on demand", notebook),
-        claims.check("C07-09", recycle["value"], f"EU Critical Raw Materials Act, {recycle['item']}: {recycle['unit_as_printed']} ({recycle['source_id']}); a benchmark for all strategic raw materials, not a mandated rate for rare earths", notebook,
-                     readings=[Reading("the Commission's 2023 proposal", proposal["value"])]),
-        claims.check("C07-10", tesla_t / primary * 100, f"{ARTICLE_TESLA_UNITS:,} cars x {s.ndpr_kg_per_ev} kg NdPr oxide each = {tesla_t:,.0f} t, over {primary:,.0f} t of primary NdPr oxide ({s.base_year}: China mined and imported ore, plus output outside China; the notebook's inputs)", notebook,
-                     readings=[Reading("with recycled NdPr oxide in world output", tesla_t / (primary + s.recycled_t) * 100)]),
-        claims.forecast("C07-11", "the published supply-gap forecasts in the table above use other units and years", notebook),
-        claims.check("C07-12", s.ndpr_kg_per_humanoid, "NdPr per humanoid robot in the notebook's inputs (sourced default: Morgan Stanley); the article may mean the robot's own mass, which no figure needs", notebook),
+        claims.check(
+            "C07-07", None, "no source we could read compares Sumitomo's iron-based magnets with NdFeB", notebook
+        ),
+        claims.forecast(
+            "C07-08", "no source we could read forecasts the effect of iron-based magnets on demand", notebook
+        ),
+        claims.check(
+            "C07-09",
+            recycle["value"],
+            f"EU Critical Raw Materials Act, {recycle['item']}: {recycle['unit_as_printed']} ({recycle['source_id']}); a benchmark for all strategic raw materials, not a mandated rate for rare earths",
+            notebook,
+            readings=[Reading("the Commission's 2023 proposal", proposal["value"])],
+        ),
+        claims.check(
+            "C07-10",
+            tesla_t / primary * 100,
+            f"{ARTICLE_TESLA_UNITS:,} cars x {s.ndpr_kg_per_ev} kg NdPr oxide each = {tesla_t:,.0f} t, over {primary:,.0f} t of primary NdPr oxide ({s.base_year}: China mined and imported ore, plus output outside China; the notebook's inputs)",
+            notebook,
+            readings=[Reading("with recycled NdPr oxide in world output", tesla_t / (primary + s.recycled_t) * 100)],
+        ),
+        claims.forecast(
+            "C07-11", "the published supply-gap forecasts in the table above use other units and years", notebook
+        ),
+        claims.check(
+            "C07-12",
+            s.ndpr_kg_per_humanoid,
+            "NdPr per humanoid robot in the notebook's inputs (sourced default: Morgan Stanley); the article may mean the robot's own mass, which no figure needs",
+            notebook,
+        ),
     ]

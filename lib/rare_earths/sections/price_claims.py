@@ -34,7 +34,9 @@ def _month(usd: pd.DataFrame, element: str, product: str, months: list[str]) -> 
     return rows[rows["date"].dt.strftime("%Y-%m").isin(months)]
 
 
-def check_claims(quotes: pd.DataFrame, rates: pd.DataFrame, usd: pd.DataFrame, start: str, end: str, notebook: str) -> list:
+def check_claims(
+    quotes: pd.DataFrame, rates: pd.DataFrame, usd: pd.DataFrame, start: str, end: str, notebook: str
+) -> list:
     """Every claim of the lead's price sentence and of section 03, checked."""
     from .. import claims
 
@@ -48,9 +50,15 @@ def check_claims(quotes: pd.DataFrame, rates: pd.DataFrame, usd: pd.DataFrame, s
     nikkei = prices.select(quotes, "Dy", "europe", "unspecified")
     nikkei = nikkei[nikkei["date"] < pd.Timestamp(end)].sort_values("date").tail(1)
     at = f"at {rate:.4f} CNY/USD ({rate_date.date()})"
-    dy_cn, tb_cn, tb_metal = _china(usd, "Dy", "oxide", end), _china(usd, "Tb", "oxide", end), _china(usd, "Tb", "metal", end)
+    dy_cn, tb_cn, tb_metal = (
+        _china(usd, "Dy", "oxide", end),
+        _china(usd, "Tb", "oxide", end),
+        _china(usd, "Tb", "metal", end),
+    )
     dy_alloy = _china(usd, "Dy", "alloy", end)
-    cn = lambda r: f"SMM China {r['element']} {r['product']} {r['date'].date()} {r['low']:,.0f}-{r['high']:,.0f} CNY/t ({r['source_id']})"  # noqa: E731
+    cn = lambda r: (  # noqa: E731
+        f"SMM China {r['element']} {r['product']} {r['date'].date()} {r['low']:,.0f}-{r['high']:,.0f} CNY/t ({r['source_id']})"
+    )
     ratio = lambda eu_usd, cn_cny: _to_cny_t(eu_usd, rate) / cn_cny  # noqa: E731
     july = _month(usd, "NdPr", "oxide", ["2025-07"])
     summer = _month(usd, "NdPr", "oxide", ["2025-07", "2025-08"])
@@ -58,36 +66,142 @@ def check_claims(quotes: pd.DataFrame, rates: pd.DataFrame, usd: pd.DataFrame, s
     gaps = gaps[(pd.to_datetime(gaps["europe_date"]) >= pd.Timestamp(start)) & gaps["ratio"].notna()]
     premium = lambda rows: float(rows["ratio"].median() - 1) if len(rows) else None  # noqa: E731
     return [
-        claims.check("C00-07", dy.pct_mid, dy.basis + "; % change of range midpoints", notebook,
-                     readings=[Reading("narrowest reading of the ranges", dy.pct_low), Reading("widest reading of the ranges", dy.pct_high)]),
-        claims.check("C00-08", dy.weeks, f"weeks between the two Argus quotes ({dy.start} to {dy.end})", notebook,
-                     readings=[Reading(f"to the {r['date'].date()} quote ({r['source_id']})", (r["date"] - pd.Timestamp(start)).days / 7) for _, r in nikkei.iterrows()]),
-        claims.check("C00-09", tb.old_mid, tb.basis + "; midpoint of the start-of-April range", notebook,
-                     readings=[Reading("range low end", tb_old["low"]), Reading("range high end", tb_old["high"])]),
-        claims.check("C00-10", tb.new_mid, tb.basis + "; midpoint of the early-May range", notebook,
-                     readings=[Reading("range low end", tb_new["low"]), Reading("range high end", tb_new["high"])]),
-        claims.check("C03-01", dy.direction, dy.basis, notebook, readings=[Reading("terbium oxide instead", tb.direction)]),
-        claims.check("C03-02", None, "no source we could read measures global rare-earth demand over April-May 2025", notebook),
-        claims.check("C03-03", _to_cny_t(c("C02-09"), rate), f"the article's {c('C02-09'):,.0f} USD/kg {at}", notebook,
-                     readings=[Reading(f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C02-09"), late_rate))]),
-        claims.check("C03-04", dy_cn["mid"], f"{cn(dy_cn)}, midpoint; no dysprosium metal quote is in the data; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t", notebook,
-                     readings=[Reading("range low end", dy_cn["low"]), Reading("range high end", dy_cn["high"]), Reading("dysprosium-iron alloy", dy_alloy["mid"])]),
-        claims.check("C03-05", ratio(dy.new_mid, dy_cn["mid"]), f"Argus Europe Dy oxide midpoint {dy.new_mid:,.0f} USD/kg {at}, over {cn(dy_cn)}", notebook,
-                     arithmetic=(c("C03-03") / c("C03-04"), f"{c('C03-03'):,.0f} / {c('C03-04'):,.0f}"),
-                     readings=[Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"])), Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"]))]),
-        claims.check("C03-06", _to_cny_t(c("C00-10"), rate), f"the article's {c('C00-10'):,.0f} USD/kg {at}", notebook,
-                     readings=[Reading(f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C00-10"), late_rate))]),
-        claims.check("C03-07", tb_cn["mid"], f"{cn(tb_cn)}, midpoint; the article's figure is close to China's terbium METAL price ({cn(tb_metal)}), not its oxide price", notebook,
-                     readings=[Reading("range low end", tb_cn["low"]), Reading("range high end", tb_cn["high"]), Reading("terbium metal instead of oxide", tb_metal["mid"])]),
-        claims.check("C03-08", ratio(tb.new_mid, tb_cn["mid"]), f"Argus Europe Tb oxide midpoint {tb.new_mid:,.0f} USD/kg {at}, over {cn(tb_cn)} (oxide against oxide)", notebook,
-                     arithmetic=(c("C03-06") / c("C03-07"), f"{c('C03-06'):,.0f} / {c('C03-07'):,.0f} (a European oxide price over what matches a Chinese metal price)"),
-                     readings=[Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"])), Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"])),
-                               Reading("against China's terbium metal price (the article's comparison)", ratio(tb.new_mid, tb_metal["mid"]))]),
-        claims.check("C03-09", float(july["high_usd_kg"].max()), f"highest SMM China NdPr oxide quote of July 2025 in USD/kg ({len(july)} quotes; {july['low'].min():,.0f}-{july['high'].max():,.0f} CNY/t)", notebook,
-                     readings=[Reading("lowest July quote", float(july["low_usd_kg"].min()))]),
-        claims.check("C03-10", None, "no source we could read reports the purchase, its buyer or a 16.7% premium", notebook),
-        claims.check("C03-11", float(july["high"].max()), "highest SMM China NdPr oxide quote of July 2025, CNY/t (high end of the range)", notebook,
-                     readings=[Reading("highest quote of July and August 2025", float(summer["high"].max()))]),
-        claims.check("C03-12", premium(gaps), f"median ratio of European to Chinese domestic oxide prices (Dy, Tb) from {start}, minus 1, over {len(gaps)} pairs at most 14 days apart", notebook,
-                     readings=[Reading(f"{e} only", premium(gaps[gaps['element'] == e])) for e in ("Dy", "Tb")]),
+        claims.check(
+            "C00-07",
+            dy.pct_mid,
+            dy.basis + "; % change of range midpoints",
+            notebook,
+            readings=[
+                Reading("narrowest reading of the ranges", dy.pct_low),
+                Reading("widest reading of the ranges", dy.pct_high),
+            ],
+        ),
+        claims.check(
+            "C00-08",
+            dy.weeks,
+            f"weeks between the two Argus quotes ({dy.start} to {dy.end})",
+            notebook,
+            readings=[
+                Reading(
+                    f"to the {r['date'].date()} quote ({r['source_id']})", (r["date"] - pd.Timestamp(start)).days / 7
+                )
+                for _, r in nikkei.iterrows()
+            ],
+        ),
+        claims.check(
+            "C00-09",
+            tb.old_mid,
+            tb.basis + "; midpoint of the start-of-April range",
+            notebook,
+            readings=[Reading("range low end", tb_old["low"]), Reading("range high end", tb_old["high"])],
+        ),
+        claims.check(
+            "C00-10",
+            tb.new_mid,
+            tb.basis + "; midpoint of the early-May range",
+            notebook,
+            readings=[Reading("range low end", tb_new["low"]), Reading("range high end", tb_new["high"])],
+        ),
+        claims.check(
+            "C03-01", dy.direction, dy.basis, notebook, readings=[Reading("terbium oxide instead", tb.direction)]
+        ),
+        claims.check(
+            "C03-02", None, "no source we could read measures global rare-earth demand over April-May 2025", notebook
+        ),
+        claims.check(
+            "C03-03",
+            _to_cny_t(c("C02-09"), rate),
+            f"the article's {c('C02-09'):,.0f} USD/kg {at}",
+            notebook,
+            readings=[
+                Reading(
+                    f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C02-09"), late_rate)
+                )
+            ],
+        ),
+        claims.check(
+            "C03-04",
+            dy_cn["mid"],
+            f"{cn(dy_cn)}, midpoint; no dysprosium metal quote is in the data; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t",
+            notebook,
+            readings=[
+                Reading("range low end", dy_cn["low"]),
+                Reading("range high end", dy_cn["high"]),
+                Reading("dysprosium-iron alloy", dy_alloy["mid"]),
+            ],
+        ),
+        claims.check(
+            "C03-05",
+            ratio(dy.new_mid, dy_cn["mid"]),
+            f"Argus Europe Dy oxide midpoint {dy.new_mid:,.0f} USD/kg {at}, over {cn(dy_cn)}",
+            notebook,
+            arithmetic=(c("C03-03") / c("C03-04"), f"{c('C03-03'):,.0f} / {c('C03-04'):,.0f}"),
+            readings=[
+                Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"])),
+                Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"])),
+            ],
+        ),
+        claims.check(
+            "C03-06",
+            _to_cny_t(c("C00-10"), rate),
+            f"the article's {c('C00-10'):,.0f} USD/kg {at}",
+            notebook,
+            readings=[
+                Reading(
+                    f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C00-10"), late_rate)
+                )
+            ],
+        ),
+        claims.check(
+            "C03-07",
+            tb_cn["mid"],
+            f"{cn(tb_cn)}, midpoint; the article's figure is close to China's terbium METAL price ({cn(tb_metal)}), not its oxide price",
+            notebook,
+            readings=[
+                Reading("range low end", tb_cn["low"]),
+                Reading("range high end", tb_cn["high"]),
+                Reading("terbium metal instead of oxide", tb_metal["mid"]),
+            ],
+        ),
+        claims.check(
+            "C03-08",
+            ratio(tb.new_mid, tb_cn["mid"]),
+            f"Argus Europe Tb oxide midpoint {tb.new_mid:,.0f} USD/kg {at}, over {cn(tb_cn)} (oxide against oxide)",
+            notebook,
+            arithmetic=(
+                c("C03-06") / c("C03-07"),
+                f"{c('C03-06'):,.0f} / {c('C03-07'):,.0f} (a European oxide price over what matches a Chinese metal price)",
+            ),
+            readings=[
+                Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"])),
+                Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"])),
+                Reading(
+                    "against China's terbium metal price (the article's comparison)", ratio(tb.new_mid, tb_metal["mid"])
+                ),
+            ],
+        ),
+        claims.check(
+            "C03-09",
+            float(july["high_usd_kg"].max()),
+            f"highest SMM China NdPr oxide quote of July 2025 in USD/kg ({len(july)} quotes; {july['low'].min():,.0f}-{july['high'].max():,.0f} CNY/t)",
+            notebook,
+            readings=[Reading("lowest July quote", float(july["low_usd_kg"].min()))],
+        ),
+        claims.check(
+            "C03-10", None, "no source we could read reports the purchase, its buyer or a 16.7% premium", notebook
+        ),
+        claims.check(
+            "C03-11",
+            float(july["high"].max()),
+            "highest SMM China NdPr oxide quote of July 2025, CNY/t (high end of the range)",
+            notebook,
+            readings=[Reading("highest quote of July and August 2025", float(summer["high"].max()))],
+        ),
+        claims.check(
+            "C03-12",
+            premium(gaps),
+            f"median ratio of European to Chinese domestic oxide prices (Dy, Tb) from {start}, minus 1, over {len(gaps)} pairs at most 14 days apart",
+            notebook,
+            readings=[Reading(f"{e} only", premium(gaps[gaps["element"] == e])) for e in ("Dy", "Tb")],
+        ),
     ]

@@ -62,7 +62,14 @@ def with_midpoints(quotes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def select(quotes: pd.DataFrame, element: str, market: str, product: str | None = None, date: str | None = None, assessment: str | None = None) -> pd.DataFrame:
+def select(
+    quotes: pd.DataFrame,
+    element: str,
+    market: str,
+    product: str | None = None,
+    date: str | None = None,
+    assessment: str | None = None,
+) -> pd.DataFrame:
     """Quotes of one element and market, optionally one product, date, and assessment (substring)."""
     rows = quotes[(quotes["element"] == element) & (quotes["market"] == market)]
     if product is not None:
@@ -74,34 +81,59 @@ def select(quotes: pd.DataFrame, element: str, market: str, product: str | None 
     return rows
 
 
-def one(quotes: pd.DataFrame, element: str, market: str, date: str, product: str | None = None, assessment: str | None = None) -> pd.Series:
+def one(
+    quotes: pd.DataFrame,
+    element: str,
+    market: str,
+    date: str,
+    product: str | None = None,
+    assessment: str | None = None,
+) -> pd.Series:
     """Exactly one quote, or a QuoteError saying what matched."""
     rows = select(quotes, element, market, product, date, assessment)
     if len(rows) != 1:
-        what = f"{element} {product or 'any product'} in {market} on {date}" + (f" ({assessment})" if assessment else "")
+        what = f"{element} {product or 'any product'} in {market} on {date}" + (
+            f" ({assessment})" if assessment else ""
+        )
         if rows.empty:
-            dates = sorted(select(quotes, element, market, product, None, assessment)["date"].dt.strftime("%Y-%m-%d").unique())
+            dates = sorted(
+                select(quotes, element, market, product, None, assessment)["date"].dt.strftime("%Y-%m-%d").unique()
+            )
             raise QuoteError(f"0 quotes match {what}; dates with a quote: {', '.join(dates) or 'none'}")
         raise QuoteError(f"{len(rows)} quotes match {what}; narrow it with product= or assessment=")
     return rows.iloc[0]
 
 
-def change(quotes: pd.DataFrame, element: str, market: str, start: str, end: str, product: str | None = None, assessment: str | None = None) -> PriceChange:
+def change(
+    quotes: pd.DataFrame,
+    element: str,
+    market: str,
+    start: str,
+    end: str,
+    product: str | None = None,
+    assessment: str | None = None,
+) -> PriceChange:
     """Price change between two quotes of the same element, market and unit."""
     old = one(quotes, element, market, start, product, assessment)
     new = one(quotes, element, market, end, product, assessment)
     if old["unit"] != new["unit"]:
         raise units.UnitError(f"quotes of {start} and {end} are in different units ({old['unit']}, {new['unit']})")
     old_mid, new_mid = (old["low"] + old["high"]) / 2, (new["low"] + new["high"]) / 2
-    basis = (f"{ELEMENT_NAMES[element]} {new['product']}, {MARKET_LABELS[market]}: {start} "
-             f"{_range(old)} -> {end} {_range(new)} {new['unit']} ({new['source_id']})")
+    basis = (
+        f"{ELEMENT_NAMES[element]} {new['product']}, {MARKET_LABELS[market]}: {start} "
+        f"{_range(old)} -> {end} {_range(new)} {new['unit']} ({new['source_id']})"
+    )
     return PriceChange(
-        start=start, end=end, old_mid=old_mid, new_mid=new_mid,
+        start=start,
+        end=end,
+        old_mid=old_mid,
+        new_mid=new_mid,
         pct_mid=units.pct_change(new_mid, old_mid),
         pct_low=units.pct_change(new["low"], old["high"]),
         pct_high=units.pct_change(new["high"], old["low"]),
         weeks=(pd.Timestamp(end) - pd.Timestamp(start)).days / 7.0,
-        unit=str(new["unit"]), basis=basis,
+        unit=str(new["unit"]),
+        basis=basis,
     )
 
 
@@ -160,16 +192,27 @@ def _nearest_china(usd: pd.DataFrame, element: str, product: str, date: pd.Times
 
 def premiums(usd: pd.DataFrame, element: str, product: str = "oxide", max_days: int = 14) -> pd.DataFrame:
     """Each European quote of an element over the China domestic quote nearest in date (same product)."""
-    europe = usd[(usd["element"] == element) & (usd["market"] == "europe") & (usd["product"].isin([product, "unspecified"]))]
+    europe = usd[
+        (usd["element"] == element) & (usd["market"] == "europe") & (usd["product"].isin([product, "unspecified"]))
+    ]
     rows = []
     for _, eu in europe.iterrows():
         cn, days = _nearest_china(usd, element, product, eu["date"])
-        rows.append({
-            "element": element, "europe_date": eu["date"].date(), "europe_product": eu["product"],
-            "europe_usd_kg": eu["mid_usd_kg"], "china_date": cn["date"].date(), "china_usd_kg": cn["mid_usd_kg"],
-            "days_apart": days, "ratio": eu["mid_usd_kg"] / cn["mid_usd_kg"] if days <= max_days else float("nan"),
-            "cny_per_usd": cn["cny_per_usd"], "europe_source": eu["source_id"], "china_source": cn["source_id"],
-        })
+        rows.append(
+            {
+                "element": element,
+                "europe_date": eu["date"].date(),
+                "europe_product": eu["product"],
+                "europe_usd_kg": eu["mid_usd_kg"],
+                "china_date": cn["date"].date(),
+                "china_usd_kg": cn["mid_usd_kg"],
+                "days_apart": days,
+                "ratio": eu["mid_usd_kg"] / cn["mid_usd_kg"] if days <= max_days else float("nan"),
+                "cny_per_usd": cn["cny_per_usd"],
+                "europe_source": eu["source_id"],
+                "china_source": cn["source_id"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -179,13 +222,27 @@ def annual_history(usgs_prices: pd.DataFrame, products: list[str], edition: str 
     return rows.pivot(index="year", columns="product", values="value")[products]
 
 
-def against_china(usd: pd.DataFrame, element: str, market: str, date: str, china_product: str = "oxide") -> pd.DataFrame:
+def against_china(
+    usd: pd.DataFrame, element: str, market: str, date: str, china_product: str = "oxide"
+) -> pd.DataFrame:
     """One quote of a market (e.g. the US floor) next to the China domestic quote nearest its date."""
     quote = one(usd, element, market, date)
     cn, _ = _nearest_china(usd, element, china_product, quote["date"])
-    return pd.DataFrame([{
-        "element": element, "market": MARKET_LABELS[market], "date": quote["date"].date(), "usd_kg": quote["mid_usd_kg"],
-        "china_date": cn["date"].date(), "china_cny_t": f"{cn['low']:,.0f}-{cn['high']:,.0f}", "cny_per_usd": cn["cny_per_usd"],
-        "rate_date": cn["rate_date"].date() if pd.notna(cn["rate_date"]) else None, "china_usd_kg": cn["mid_usd_kg"],
-        "ratio": quote["mid_usd_kg"] / cn["mid_usd_kg"], "source": quote["source_id"], "china_source": cn["source_id"],
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "element": element,
+                "market": MARKET_LABELS[market],
+                "date": quote["date"].date(),
+                "usd_kg": quote["mid_usd_kg"],
+                "china_date": cn["date"].date(),
+                "china_cny_t": f"{cn['low']:,.0f}-{cn['high']:,.0f}",
+                "cny_per_usd": cn["cny_per_usd"],
+                "rate_date": cn["rate_date"].date() if pd.notna(cn["rate_date"]) else None,
+                "china_usd_kg": cn["mid_usd_kg"],
+                "ratio": quote["mid_usd_kg"] / cn["mid_usd_kg"],
+                "source": quote["source_id"],
+                "china_source": cn["source_id"],
+            }
+        ]
+    )

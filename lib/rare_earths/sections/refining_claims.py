@@ -12,7 +12,14 @@ from ..robustness import Reading, nearest_in_interval, rounded_interval
 from . import responses, shares
 
 
-def check_claims(usgs: pd.DataFrame, stages: pd.DataFrame, events: pd.DataFrame, moves: pd.DataFrame, article_date: str, notebook: str) -> list:
+def check_claims(
+    usgs: pd.DataFrame,
+    stages: pd.DataFrame,
+    events: pd.DataFrame,
+    moves: pd.DataFrame,
+    article_date: str,
+    notebook: str,
+) -> list:
     """Every section-04 claim checked: stated stage shares, the technology ban, Mountain Pass, Lynas, Vietnam and the unverifiable ones."""
     from .. import claims
 
@@ -35,16 +42,56 @@ def check_claims(usgs: pd.DataFrame, stages: pd.DataFrame, events: pd.DataFrame,
     # Vietnam's ore: contradicted if the source says ore exports are banned (reaffirmed: the ban predates the law)
     ore_banned = claims.states(str(vietnam["quote"]), ("ban on ore exports", "ore export ban"))
     return [
-        claims.check("C04-01", float(refining.median()), f"median of {len(refining)} publishers' statements of China's share of separation/refining (latest, projections left out; see the table)", notebook,
-                     readings=[Reading("lowest statement", float(refining.min())), Reading("highest statement", float(refining.max()))]),
-        claims.check("C04-02", float(near["value"]), f"the stated share nearest the claim, {near['value']:g}% ({near['scope']}; {near['source_id']}); no source measures a share of separation 'technology'", notebook,
-                     readings=[Reading(f"the {near['value']:g}% as printed, rounded to {decimals} decimals (any value that rounds to it)", nearest_in_interval(target, rounded_interval(float(near["value"]), decimals)))]),
-        claims.attribution("C04-03", True if len(ban) else None, f"{ban['instrument'].iloc[0]}, {ban['date'].iloc[0].date()}: {ban['measure'].iloc[0]} ({ban['source_id'].iloc[0]})" if len(ban) else "no technology export ban in the record", notebook),
-        claims.check("C04-04", mp_share(at_article), f"MP Materials' 2024 output ({mp['value']:,.0f} t REO, {mp['source_id']}) as % of the US figure in {at_article}, the edition current at the article's date", notebook,
-                     readings=[Reading(f"US figure in {latest}", mp_share(latest))]),
-        claims.attribution("C04-05", still_sent, f"sales ended {stop_date:%B %Y}, before the article ({article_date}): {stop['item']} ({stop['as_of']}; {stop['source_id']}): \"{stop['quote']}\"", notebook),
+        claims.check(
+            "C04-01",
+            float(refining.median()),
+            f"median of {len(refining)} publishers' statements of China's share of separation/refining (latest, projections left out; see the table)",
+            notebook,
+            readings=[
+                Reading("lowest statement", float(refining.min())),
+                Reading("highest statement", float(refining.max())),
+            ],
+        ),
+        claims.check(
+            "C04-02",
+            float(near["value"]),
+            f"the stated share nearest the claim, {near['value']:g}% ({near['scope']}; {near['source_id']}); no source measures a share of separation 'technology'",
+            notebook,
+            readings=[
+                Reading(
+                    f"the {near['value']:g}% as printed, rounded to {decimals} decimals (any value that rounds to it)",
+                    nearest_in_interval(target, rounded_interval(float(near["value"]), decimals)),
+                )
+            ],
+        ),
+        claims.attribution(
+            "C04-03",
+            True if len(ban) else None,
+            f"{ban['instrument'].iloc[0]}, {ban['date'].iloc[0].date()}: {ban['measure'].iloc[0]} ({ban['source_id'].iloc[0]})"
+            if len(ban)
+            else "no technology export ban in the record",
+            notebook,
+        ),
+        claims.check(
+            "C04-04",
+            mp_share(at_article),
+            f"MP Materials' 2024 output ({mp['value']:,.0f} t REO, {mp['source_id']}) as % of the US figure in {at_article}, the edition current at the article's date",
+            notebook,
+            readings=[Reading(f"US figure in {latest}", mp_share(latest))],
+        ),
+        claims.attribution(
+            "C04-05",
+            still_sent,
+            f'sales ended {stop_date:%B %Y}, before the article ({article_date}): {stop["item"]} ({stop["as_of"]}; {stop["source_id"]}): "{stop["quote"]}"',
+            notebook,
+        ),
         claims.attribution("C04-06", None, none, notebook),
-        claims.attribution("C04-07", False if ore_banned else None, f"Vietnam bans exports of rare-earth ore: {vietnam['item']} ({vietnam['as_of']}; {vietnam['source_id']}): \"{vietnam['quote']}\" (the law that reaffirms the ban is dated after the article)", notebook),
+        claims.attribution(
+            "C04-07",
+            False if ore_banned else None,
+            f'Vietnam bans exports of rare-earth ore: {vietnam["item"]} ({vietnam["as_of"]}; {vietnam["source_id"]}): "{vietnam["quote"]}" (the law that reaffirms the ban is dated after the article)',
+            notebook,
+        ),
         claims.attribution("C04-08", None, none, notebook),
         claims.attribution("C04-09", None, none, notebook),
         claims.check("C04-10", None, none, notebook),

@@ -41,11 +41,19 @@ def check_total(table: pd.DataFrame) -> pd.DataFrame:
     """Printed world total against the sum of the listed rows, per year; ShareError beyond rounding."""
     listed = table.drop(index="World").sum()
     world = table.loc["World"]
-    out = pd.DataFrame({"printed_world": world, "sum_of_rows": listed, "difference": listed - world,
-                        "rounding_unit": world.map(rounding_unit)})
+    out = pd.DataFrame(
+        {
+            "printed_world": world,
+            "sum_of_rows": listed,
+            "difference": listed - world,
+            "rounding_unit": world.map(rounding_unit),
+        }
+    )
     bad = out[out["difference"].abs() > out["rounding_unit"]]
     if not bad.empty:
-        raise ShareError(f"listed production differs from the printed world total by more than its rounding in {list(bad.index)}: {bad['difference'].to_dict()}")
+        raise ShareError(
+            f"listed production differs from the printed world total by more than its rounding in {list(bad.index)}: {bad['difference'].to_dict()}"
+        )
     return out
 
 
@@ -86,7 +94,9 @@ def global_statements(stages: pd.DataFrame, projections: bool = False) -> pd.Dat
 def stage_summary(stages: pd.DataFrame) -> pd.DataFrame:
     """China's stated share per stage: each publisher's figure, newest data year first, projections apart."""
     cols = ["stage", "year", "projection", "value", "qualifier", "scope", "verification", "source_id"]
-    return stages.sort_values(["stage", "projection", "year"], ascending=[True, True, False], na_position="last")[cols].reset_index(drop=True)
+    return stages.sort_values(["stage", "projection", "year"], ascending=[True, True, False], na_position="last")[
+        cols
+    ].reset_index(drop=True)
 
 
 def stage_range(stages: pd.DataFrame) -> pd.DataFrame:
@@ -108,13 +118,23 @@ def outside_china(table: pd.DataFrame) -> pd.DataFrame:
 def company_cross_check(usgs: pd.DataFrame, company: float, country: str, year: int, what: str) -> pd.DataFrame:
     """A company's reported output beside the USGS figure for its country and year (every edition)."""
     rows = usgs[(usgs["country"] == country) & (usgs["year"] == year) & (usgs["measure"] == "mine_production")]
-    return pd.DataFrame({"edition": rows["edition"], "usgs_t": rows["value"], "estimated": rows["estimated"],
-                         "company": what, "company_t": company, "company_share_of_country_pct": company / rows["value"] * 100}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "edition": rows["edition"],
+            "usgs_t": rows["value"],
+            "estimated": rows["estimated"],
+            "company": what,
+            "company_t": company,
+            "company_share_of_country_pct": company / rows["value"] * 100,
+        }
+    ).reset_index(drop=True)
 
 
 def edition_current_at(usgs: pd.DataFrame, date: str) -> str:
     """The USGS Mineral Commodity Summaries edition current on a date ('MCS YYYY' appears early in year YYYY)."""
-    editions = sorted({e for e in usgs["edition"] if e.split()[-1].isdigit() and int(e.split()[-1]) <= pd.Timestamp(date).year})
+    editions = sorted(
+        {e for e in usgs["edition"] if e.split()[-1].isdigit() and int(e.split()[-1]) <= pd.Timestamp(date).year}
+    )
     if not editions:
         raise ShareError(f"no USGS edition in the data was out by {date}")
     return editions[-1]
@@ -127,8 +147,9 @@ def latest_edition(usgs: pd.DataFrame, measure: str = "mine_production") -> str:
 
 def country_figure(usgs: pd.DataFrame, country: str, year: int, edition: str, share: bool = False) -> float:
     """A country's mine production in one year as one edition prints it (tonnes), or its % of that edition's world total."""
-    rows = usgs[(usgs["measure"] == "mine_production") & (usgs["year"] == year) & (usgs["edition"] == edition)].set_index("country")["value"]
+    rows = usgs[
+        (usgs["measure"] == "mine_production") & (usgs["year"] == year) & (usgs["edition"] == edition)
+    ].set_index("country")["value"]
     if country not in rows.index:
         return math.nan
     return float(rows[country] / rows["World"] * 100) if share else float(rows[country])
-

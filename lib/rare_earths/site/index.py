@@ -15,7 +15,9 @@ from .reports import figures, key_finding, reason
 TEMPLATE = "index.html.j2"
 
 
-def section_entries(output_root: Path, notebooks: list[Path], records: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def section_entries(
+    output_root: Path, notebooks: list[Path], records: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One entry per notebook: title, status of its last build, and links to what it produced (with provenance).
 
     Nothing here depends on the run: durations are not in outputs/ (two builds of a commit give the
@@ -40,7 +42,11 @@ def section_entries(output_root: Path, notebooks: list[Path], records: dict[str,
                 "reader": next((f for f in files if f == f"html/{name}.html"), None),
                 "full": next((f for f in files if f == f"html/{name}.full.html"), None),
                 "figures": [f for f in files if f.startswith("figures/") and f.endswith(".png")],
-                "alt": {f: alts.get(f) or f"Chart of section {name[:2]}" for f in files if f.startswith("figures/") and f.endswith(".png")},
+                "alt": {
+                    f: alts.get(f) or f"Chart of section {name[:2]}"
+                    for f in files
+                    if f.startswith("figures/") and f.endswith(".png")
+                },
                 "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
                 "provenance": {f: _sidecar(f) for f in files if _sidecar(f) in files},
                 "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
@@ -64,17 +70,32 @@ def sweep_entry(output_root: Path) -> dict[str, Any] | None:
     with open(table, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     chart = output_root / "sweep" / "figures" / "comparison.png"
-    return {"table": "sweep/comparison.csv", "chart": "sweep/figures/comparison.png" if chart.exists() else None, "rows": rows}
+    return {
+        "table": "sweep/comparison.csv",
+        "chart": "sweep/figures/comparison.png" if chart.exists() else None,
+        "rows": rows,
+    }
 
 
 def wrong(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     """What the article got wrong: one sentence per contradicted claim, from the ledger."""
-    return [{"claim_id": r["claim_id"], "quote": r["quote"], "reason": reason({k: "" if v is None else str(v) for k, v in r.items()})}
-            for r in rows if r["verdict"] == "contradicted"]
+    return [
+        {
+            "claim_id": r["claim_id"],
+            "quote": r["quote"],
+            "reason": reason({k: "" if v is None else str(v) for k, v in r.items()}),
+        }
+        for r in rows
+        if r["verdict"] == "contradicted"
+    ]
 
 
-def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str, Any] | None = None,
-           built_from: dict[str, str] | None = None) -> str:
+def render(
+    sections: list[dict[str, Any]],
+    ledger: pd.DataFrame,
+    sweep: dict[str, Any] | None = None,
+    built_from: dict[str, str] | None = None,
+) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
 
@@ -90,8 +111,16 @@ def render(sections: list[dict[str, Any]], ledger: pd.DataFrame, sweep: dict[str
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
     titles = {s["name"]: s["title"] for s in sections}
     reports = {s["name"]: s["reader"] for s in sections if s["reader"]}
-    return env.get_template(TEMPLATE).render(sections=sections, claims=rows, counts=counts, sweep=sweep, wrong=wrong(rows),
-                                             titles=titles, reports=reports, built=built_from or {})
+    return env.get_template(TEMPLATE).render(
+        sections=sections,
+        claims=rows,
+        counts=counts,
+        sweep=sweep,
+        wrong=wrong(rows),
+        titles=titles,
+        reports=reports,
+        built=built_from or {},
+    )
 
 
 def format_number(value: float | None) -> str:
@@ -101,9 +130,13 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
 
 
-def write(output_root: Path, notebooks: list[Path], ledger: pd.DataFrame, records: dict[str, dict[str, Any]],
-          built_from: dict[str, str] | None = None) -> Path:
+def write(
+    output_root: Path,
+    notebooks: list[Path],
+    ledger: pd.DataFrame,
+    records: dict[str, dict[str, Any]],
+    built_from: dict[str, str] | None = None,
+) -> Path:
     """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
     page = render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root), built_from)
     return write_text(page, output_root / "index.html")
-

@@ -29,8 +29,13 @@ def html_exporter(reader: bool) -> Any:
     """An nbconvert HTML exporter on the offline template; reader=True hides code and prompts."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
-                        exclude_input=reader, exclude_input_prompt=reader, exclude_output_prompt=reader)
+    return HTMLExporter(
+        template_name=TEMPLATE,
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=reader,
+        exclude_input_prompt=reader,
+        exclude_output_prompt=reader,
+    )
 
 
 def key_finding(nb: Any) -> str:
@@ -80,11 +85,19 @@ def _float(text: str) -> float | None:
 
 def reason(record: dict[str, str]) -> str:
     """One line saying why a claim got its verdict: the two values compared, or why nothing decides it."""
-    claimed, computed, unit = _float(record.get("claimed_value", "")), _float(record.get("computed_value", "")), record.get("unit", "")
+    claimed, computed, unit = (
+        _float(record.get("claimed_value", "")),
+        _float(record.get("computed_value", "")),
+        record.get("unit", ""),
+    )
     if computed is not None and computed == computed:
         return f"claimed {labels.claim_value(claimed, unit)}; the data give {labels.claim_value(computed, unit)}."
     text = record.get("explanation", "")
-    text = text.split(": ", 1)[1] if text.startswith(("No sourced value decides it: ", "The data show no such thing: ")) else text
+    text = (
+        text.split(": ", 1)[1]
+        if text.startswith(("No sourced value decides it: ", "The data show no such thing: "))
+        else text
+    )
     return text if len(text) <= 150 else text[:150].rsplit(" ", 1)[0] + "…"
 
 
@@ -92,11 +105,17 @@ def _nav(name: str, all_sections: list[tuple[str, str]], where: str) -> str:
     names = [n for n, _ in all_sections]
     i = names.index(name) if name in names else -1
     prev = ("../index.html", "Index") if i <= 0 else (f"{names[i - 1]}.html", all_sections[i - 1][1])
-    nxt = ("../sources.html", "Sources and caveats") if i < 0 or i + 1 >= len(names) else (f"{names[i + 1]}.html", all_sections[i + 1][1])
-    return (f'<nav class="re-nav re-nav-{where}" aria-label="sections"><a href="../index.html" rel="index">Index</a>'
-            f'<a href="{html.escape(prev[0])}" rel="prev">← {html.escape(prev[1])}</a>'
-            f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>'
-            f'<a href="{html.escape(name)}.full.html">Version with code</a></nav>')
+    nxt = (
+        ("../sources.html", "Sources and caveats")
+        if i < 0 or i + 1 >= len(names)
+        else (f"{names[i + 1]}.html", all_sections[i + 1][1])
+    )
+    return (
+        f'<nav class="re-nav re-nav-{where}" aria-label="sections"><a href="../index.html" rel="index">Index</a>'
+        f'<a href="{html.escape(prev[0])}" rel="prev">← {html.escape(prev[1])}</a>'
+        f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>'
+        f'<a href="{html.escape(name)}.full.html">Version with code</a></nav>'
+    )
 
 
 def summary(nb: Any, records: list[dict[str, str]]) -> str:
@@ -105,20 +124,28 @@ def summary(nb: Any, records: list[dict[str, str]]) -> str:
     finding = re.sub(r"^Key finding\.\s*", "", finding)
     items = "".join(
         f'<li class="{html.escape(r["verdict"])}"><a href="../index.html#{html.escape(r["claim_id"])}">{html.escape(r["claim_id"])}</a> '
-        f'<q>{html.escape(r["quote"])}</q> <strong>{VERDICT_MARK.get(r["verdict"], "")} {html.escape(r["verdict"])}</strong>: '
-        f'{html.escape(reason(r))}</li>'
+        f"<q>{html.escape(r['quote'])}</q> <strong>{VERDICT_MARK.get(r['verdict'], '')} {html.escape(r['verdict'])}</strong>: "
+        f"{html.escape(reason(r))}</li>"
         for r in records
     )
-    verdicts = f'<ul class="re-verdicts">{items}</ul>' if items else '<p class="re-verdicts-none">No claim of the article is checked in this section.</p>'
+    verdicts = (
+        f'<ul class="re-verdicts">{items}</ul>'
+        if items
+        else '<p class="re-verdicts-none">No claim of the article is checked in this section.</p>'
+    )
     shown = figures(nb)
     figure = ""
     if shown:
         first = shown[0]
-        figure = (f'<figure class="re-main-figure"><a href="../{html.escape(first["figure"])}"><img src="../{html.escape(first["figure"])}" '
-                  f'alt="{html.escape(first["alt"])}"></a></figure>')
-    return (f'<section class="re-summary" aria-label="summary"><div class="re-summary-text">'
-            f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {html.escape(finding)}</p>'
-            f'<h2 class="re-summary-h">The article\'s claims in this section</h2>{verdicts}</div>{figure}</section>')
+        figure = (
+            f'<figure class="re-main-figure"><a href="../{html.escape(first["figure"])}"><img src="../{html.escape(first["figure"])}" '
+            f'alt="{html.escape(first["alt"])}"></a></figure>'
+        )
+    return (
+        f'<section class="re-summary" aria-label="summary"><div class="re-summary-text">'
+        f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {html.escape(finding)}</p>'
+        f'<h2 class="re-summary-h">The article\'s claims in this section</h2>{verdicts}</div>{figure}</section>'
+    )
 
 
 def _captions(body: str, folder: Path) -> str:
@@ -134,7 +161,7 @@ def _captions(body: str, folder: Path) -> str:
         if (folder / "tables" / f"{stem}.csv").exists():
             links.append(f'<a href="../tables/{html.escape(stem)}.csv">data (CSV)</a>')
         links.append(f'<a href="../figures/{html.escape(stem)}.provenance.json">provenance</a>')
-        return f'{match.group(0)}<figcaption>Figure {count} · {" · ".join(links)}</figcaption>'
+        return f"{match.group(0)}<figcaption>Figure {count} · {' · '.join(links)}</figcaption>"
 
     return re.sub(r'<figure class="re-figure" data-figure="([^"]+)">\s*<img[^>]*>', caption, body)
 
@@ -150,7 +177,12 @@ def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
     top = _nav(name, all_sections, "top")
     if reader:
         body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
-        body = re.sub(r"(</h1>)", lambda m: m.group(1).replace("</h1>", "") + "</h1>" + summary(nb, claim_records(folder, name)), body, count=1)
+        body = re.sub(
+            r"(</h1>)",
+            lambda m: m.group(1).replace("</h1>", "") + "</h1>" + summary(nb, claim_records(folder, name)),
+            body,
+            count=1,
+        )
         body = body.replace('<a class="anchor-link"', '<a class="anchor-link" aria-hidden="true"')
     else:
         body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)

@@ -48,7 +48,9 @@ def entries(notebooks: list[Path], data_dir: Path | None = None) -> list[dict[st
         rows = list(csv.DictReader(f))
     out = []
     for row in rows:
-        datasets = sorted(by_source.get(row["source_id"], set()) | ({"claims"} if row["kind"] == "analysed_article" else set()))
+        datasets = sorted(
+            by_source.get(row["source_id"], set()) | ({"claims"} if row["kind"] == "analysed_article" else set())
+        )
         sections = sorted({s for d in datasets for s in by_dataset.get(d, [])})
         out.append({**row, "datasets": datasets, "sections": sections})
     return out
@@ -59,10 +61,22 @@ def datasets(data_dir: Path | None = None) -> list[dict[str, Any]]:
     folder = data_dir or paths.DATA_DIR
     out = []
     for res in data.read_descriptor(folder / "datapackage.json")["resources"]:
-        fields = [{"name": f["name"], "type": f.get("type", "string"), "description": f.get("description", "")} for f in res["schema"]["fields"]]
+        fields = [
+            {"name": f["name"], "type": f.get("type", "string"), "description": f.get("description", "")}
+            for f in res["schema"]["fields"]
+        ]
         units = res.get("unitsBy", {}).get("units", {})
-        out.append({"name": res["name"], "title": res.get("title", res["name"]), "description": res.get("description", ""), "path": res["path"],
-                    "optional": bool(res.get("optional")), "units": units, "fields": fields})
+        out.append(
+            {
+                "name": res["name"],
+                "title": res.get("title", res["name"]),
+                "description": res.get("description", ""),
+                "path": res["path"],
+                "optional": bool(res.get("optional")),
+                "units": units,
+                "fields": fields,
+            }
+        )
     return out
 
 
@@ -70,12 +84,18 @@ def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
     """The sources page as HTML (every data-derived string is escaped by the template engine)."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
+    )
     env.filters["code"] = inline_code
     env.filters["day"] = lambda v: str(v)[:10] if v else "undated"
     sources = entries(notebooks, data_dir)
-    return env.get_template(TEMPLATE).render(sources=sources, datasets=datasets(data_dir), groups=grouped(sources, datasets(data_dir)),
-                                             unused=[s for s in sources if not s["datasets"]])
+    return env.get_template(TEMPLATE).render(
+        sources=sources,
+        datasets=datasets(data_dir),
+        groups=grouped(sources, datasets(data_dir)),
+        unused=[s for s in sources if not s["datasets"]],
+    )
 
 
 def inline_code(text: str) -> Any:
@@ -94,7 +114,9 @@ def grouped(sources: list[dict[str, Any]], described: list[dict[str, Any]]) -> l
     for source in sources:
         groups.setdefault(source["datasets"][0] if source["datasets"] else "", []).append(source)
     order = [d["name"] for d in described if d["name"] in groups] + [k for k in groups if k not in titles]
-    return [{"name": k, "title": titles.get(k, "Cited by no data row" if not k else k), "sources": groups[k]} for k in order]
+    return [
+        {"name": k, "title": titles.get(k, "Cited by no data row" if not k else k), "sources": groups[k]} for k in order
+    ]
 
 
 def write(output_root: Path, notebooks: list[Path], data_dir: Path | None = None) -> Path:
