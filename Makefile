@@ -37,8 +37,10 @@ git-filter:  ## keep notebooks committed without outputs (run by the set-up; nee
 report: $(STAMP)  ## execute every notebook and export HTML, figures, tables and outputs/index.html
 	$(BIN)/python -m rare_earths build $(ARGS)
 
-test: $(STAMP)  ## run the test suite
+test: $(STAMP)  ## run the test suite, then the lint and format checks (ruff)
 	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 sweep: $(STAMP)  ## run notebook 07 over notebooks/07_outlook.scenarios.csv in parallel; compare in outputs/sweep/
 	$(BIN)/python -m rare_earths sweep $(ARGS)
