@@ -2,7 +2,8 @@
 
 Run from anywhere: python research/curate.py
 Each curate_*.py module writes its data file(s) and registers the sources it used; this script
-then writes data/sources.csv (the analysed article first, then every page read, in first-use order).
+then writes data/sources.csv (the analysed article first, then every page read, in first-use order;
+pages read after the first curation follow, by date read: see curation.FIRST_CURATION).
 The output is deterministic: rerunning on unchanged leads changes no byte.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import curate_companies  # noqa: E402
 import curate_context  # noqa: E402
 import curate_exports  # noqa: E402
 import curate_policy  # noqa: E402
@@ -20,7 +22,7 @@ import curate_usgs  # noqa: E402
 from curation import DATA, DATE_READ, SOURCE_FIELDS, Sources, write_csv  # noqa: E402
 
 ARTICLE_URL = "https://www.frecine.com/content/2521-rare-earth-exports-decrease-in-volume-but-prices-increase-chinas-rare-earth-value-surged-51-month-over-month-in-august"
-MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context]
+MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context, curate_companies]
 
 
 def comtrade_sources() -> list[dict]:

@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LEADS = ROOT / "research" / "leads"
 DATA = ROOT / "data"
 DATE_READ = "2026-11-28"
+# Sources first read up to this date keep their first-use order in data/sources.csv; sources read later
+# (each new month's report) follow them, by date read and then first use, so that adding a lead row
+# appends to data/sources.csv instead of moving existing rows.
+FIRST_CURATION = "2026-11-29"
 SOURCE_FIELDS = [
     "source_id",
     "kind",
@@ -92,8 +96,8 @@ class Sources:
         return source_id
 
     def rows(self):
-        """All registered sources, in registration order."""
-        return list(self.by_url.values())
+        """All registered sources: those of the first curation in first-use order, then later ones by date read."""
+        return sorted(self.by_url.values(), key=lambda r: max(r["date_read"], FIRST_CURATION))
 
 
 def read_leads(name):
