@@ -31,9 +31,8 @@ def comtrade_sources() -> list[dict]:
         return [r for r in csv.DictReader(f) if r["source_id"].startswith("un-comtrade-")]
 
 
-def main() -> None:
-    """Curate every data file, then write data/sources.csv."""
-    src = Sources()
+def article_source(src: Sources) -> None:
+    """Register the analysed article (always the first row of data/sources.csv)."""
     src.add(
         ARTICLE_URL,
         source_id="article-frecine-2025-09-10",
@@ -45,6 +44,18 @@ def main() -> None:
         licence="copyright of the publisher; quoted for fact-checking",
         notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only.",
     )
+
+
+def main() -> None:
+    """Curate every data file, then write data/sources.csv.
+
+    Two passes: the first only collects the sources every module uses; the second hands out their ids in
+    the final order (first curation first), so a lead row added later never renames an existing source."""
+    first = Sources()
+    article_source(first)
+    for module in MODULES:
+        module.build(first)
+    src = first.in_final_order()
     for module in MODULES:
         print(f"{module.__name__}: {module.build(src)} rows")
     write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows() + comtrade_sources())

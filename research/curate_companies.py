@@ -4,7 +4,7 @@ Leads: leads/company_output_reports.csv (Lynas and MP Materials production and s
 leads/price_floor_reports.csv (what the US Department of Defense paid MP Materials under the NdPr
 price floor); notes in leads/company_reports.md. Each lead row is self-describing: it states the
 period (as the company names it, with its first and last day), the product, the measure and the
-figure as printed with its sentence. Figures printed in millions are written out (the printed
+figure as printed with its sentence. Figures printed in thousands or millions are written out (the printed
 figure stays in the quote); nothing is summed, annualised or converted.
 """
 
@@ -15,7 +15,14 @@ from curation import DATA, Sources, read_leads, write_csv
 PERIOD_FIELDS = ["period", "period_start", "period_end", "period_kind"]
 OUTPUT_FIELDS = ["company", *PERIOD_FIELDS, "product", "measure", "value", "unit", "source_id", "quote", "note"]
 FLOOR_FIELDS = ["company", "counterparty", *PERIOD_FIELDS, "measure", "value", "unit", "source_id", "quote", "note"]
-UNITS = {"t": ("t", 1), "t REO": ("t REO", 1), "USD": ("USD", 1), "million USD": ("USD", 1e6), "USD/kg": ("USD/kg", 1)}
+UNITS = {
+    "t": ("t", 1),
+    "t REO": ("t REO", 1),
+    "USD": ("USD", 1),
+    "thousand USD": ("USD", 1e3),
+    "million USD": ("USD", 1e6),
+    "USD/kg": ("USD/kg", 1),
+}
 
 
 def source(src: Sources, r: dict) -> str:
@@ -53,7 +60,9 @@ def curated(src: Sources, leads: list[dict], fields: list[str]) -> list[dict]:
 def build(src: Sources) -> int:
     """Write data/company_output.csv and data/price_floor_payments.csv; return their total row count."""
     out = curated(src, read_leads("company_output_reports.csv"), OUTPUT_FIELDS)
-    out.sort(key=lambda x: (x["company"], x["period_start"], x["period_end"], x["product"], x["measure"], x["source_id"]))
+    out.sort(
+        key=lambda x: (x["company"], x["period_start"], x["period_end"], x["product"], x["measure"], x["source_id"])
+    )
     write_csv(DATA / "company_output.csv", OUTPUT_FIELDS, out)
     floor = curated(src, read_leads("price_floor_reports.csv"), FLOOR_FIELDS)
     floor.sort(key=lambda x: (x["company"], x["period_start"], x["period_end"], x["measure"], x["source_id"]))

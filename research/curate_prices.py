@@ -206,7 +206,9 @@ def since_rows(src: Sources) -> list[dict]:
     out = []
     for n, r in enumerate(read_leads("price_reports_since.csv"), start=2):
         if r["date"] <= ARTICLE_DATE:
-            raise ValueError(f"research/leads/price_reports_since.csv line {n}: date {r['date']} is not after {ARTICLE_DATE}")
+            raise ValueError(
+                f"research/leads/price_reports_since.csv line {n}: date {r['date']} is not after {ARTICLE_DATE}"
+            )
         row = {k: r[k] for k in SINCE_FIELDS}
         row["low"], row["high"] = number(r["low"]), number(r["high"] or r["low"])
         shown = r["date_published"]

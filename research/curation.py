@@ -55,6 +55,7 @@ class Sources:
 
     def __init__(self):
         self.by_url = {}
+        self.calls = {}
 
     def add(
         self,
@@ -73,6 +74,17 @@ class Sources:
         """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ)."""
         if url in self.by_url:
             return self.by_url[url]["source_id"]
+        self.calls[url] = dict(
+            kind=kind,
+            publisher=publisher,
+            title=title,
+            table_or_page=table_or_page,
+            date_published=date_published,
+            licence=licence,
+            notes=notes,
+            source_id=source_id,
+            date_read=date_read,
+        )
         d = iso_date(date_published)
         if source_id is None:
             base = f"{host(url)}-{d or 'undated'}"
@@ -94,6 +106,14 @@ class Sources:
             notes=notes,
         )
         return source_id
+
+    def in_final_order(self):
+        """A fresh registry with the same sources added in the order of rows(), so that the ids of the first
+        curation's sources never depend on sources read later (ids are handed out in registration order)."""
+        fresh = Sources()
+        for r in self.rows():
+            fresh.add(r["url"], **self.calls[r["url"]])
+        return fresh
 
     def rows(self):
         """All registered sources: those of the first curation in first-use order, then later ones by date read."""
