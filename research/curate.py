@@ -3,7 +3,7 @@
 Run from anywhere: python research/curate.py
 Each curate_*.py module writes its data file(s) and registers the sources it used; this script
 then writes data/sources.csv (the analysed article first, then every page read, in first-use order;
-pages read after the first curation follow, by date read: see curation.FIRST_CURATION).
+pages read after the first curation follow, by date read, each new page after every page already listed: see curation.FIRST_CURATION).
 The output is deterministic: rerunning on unchanged leads changes no byte.
 """
 

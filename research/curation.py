@@ -116,8 +116,22 @@ class Sources:
         return fresh
 
     def rows(self):
-        """All registered sources: those of the first curation in first-use order, then later ones by date read."""
-        return sorted(self.by_url.values(), key=lambda r: max(r["date_read"], FIRST_CURATION))
+        """All registered sources: those of the first curation in first-use order, then later ones by date read;
+        within a date, pages already in data/sources.csv keep their place and new ones go after them."""
+        listed = listed_urls()
+        return sorted(
+            self.by_url.values(),
+            key=lambda r: (max(r["date_read"], FIRST_CURATION), r["url"] not in listed, listed.get(r["url"], 0)),
+        )
+
+
+def listed_urls() -> dict[str, int]:
+    """URL -> row number of each page already in data/sources.csv (empty before the first curation)."""
+    path = DATA / "sources.csv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {r["url"]: i for i, r in enumerate(csv.DictReader(f))}
 
 
 def read_leads(name):

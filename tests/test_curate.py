@@ -92,6 +92,31 @@ def test_a_new_month_adds_exactly_its_row_and_its_source(tmp_path: Path) -> None
     assert ",2027-06-09,2027-06-10," in after["sources.csv"][-1]
 
 
+def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    before = lines(root / "data" / "sources.csv")
+    append_lead(
+        root / "research" / "leads" / "customs_reports_since.csv",
+        dict(
+            series="S1_gacc_prelim_rare_earths_volume",
+            period="2027-05",
+            value="1234.5",
+            unit="tonnes",
+            measure="volume",
+            publisher="Aardvark Wire",
+            title="A same-day report",
+            url="https://aardvark.example.org/same-day",
+            date_published="2026-11-30",
+            date_read="2026-12-01",
+            quote="China exported 1,234.5 tonnes of rare earths in May 2027.",
+        ),
+    )
+    curate(root)
+    after = lines(root / "data" / "sources.csv")
+    assert after[:-1] == before
+    assert after[-1].startswith("aardvark-2026-11-30,news_report,Aardvark Wire,")
+
+
 def test_a_price_quote_dated_before_the_article_is_refused(tmp_path: Path) -> None:
     root = curated_copy(tmp_path)
     leads = root / "research" / "leads" / "price_reports_since.csv"
