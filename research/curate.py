@@ -2,7 +2,8 @@
 
 Run from anywhere: python research/curate.py
 Each curate_*.py module writes its data file(s) and registers the sources it used; this script
-then writes data/sources.csv (the analysed article first, then every page read, in first-use order).
+then writes data/sources.csv (the analysed article first, then every page read, in first-use order;
+pages read after the first curation follow, by date read, each new page after every page already listed: see curation.FIRST_CURATION).
 The output is deterministic: rerunning on unchanged leads changes no byte.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import curate_companies  # noqa: E402
 import curate_context  # noqa: E402
 import curate_exports  # noqa: E402
 import curate_policy  # noqa: E402
@@ -20,7 +22,7 @@ import curate_usgs  # noqa: E402
 from curation import DATA, DATE_READ, SOURCE_FIELDS, Sources, write_csv  # noqa: E402
 
 ARTICLE_URL = "https://www.frecine.com/content/2521-rare-earth-exports-decrease-in-volume-but-prices-increase-chinas-rare-earth-value-surged-51-month-over-month-in-august"
-MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context]
+MODULES = [curate_exports, curate_usgs, curate_prices, curate_policy, curate_context, curate_companies]
 
 
 def comtrade_sources() -> list[dict]:
@@ -29,9 +31,8 @@ def comtrade_sources() -> list[dict]:
         return [r for r in csv.DictReader(f) if r["source_id"].startswith("un-comtrade-")]
 
 
-def main() -> None:
-    """Curate every data file, then write data/sources.csv."""
-    src = Sources()
+def article_source(src: Sources) -> None:
+    """Register the analysed article (always the first row of data/sources.csv)."""
     src.add(
         ARTICLE_URL,
         source_id="article-frecine-2025-09-10",
@@ -43,6 +44,18 @@ def main() -> None:
         licence="copyright of the publisher; quoted for fact-checking",
         notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only.",
     )
+
+
+def main() -> None:
+    """Curate every data file, then write data/sources.csv.
+
+    Two passes: the first only collects the sources every module uses; the second hands out their ids in
+    the final order (first curation first), so a lead row added later never renames an existing source."""
+    first = Sources()
+    article_source(first)
+    for module in MODULES:
+        module.build(first)
+    src = first.in_final_order()
     for module in MODULES:
         print(f"{module.__name__}: {module.build(src)} rows")
     write_csv(DATA / "sources.csv", SOURCE_FIELDS, src.rows() + comtrade_sources())

@@ -1,6 +1,7 @@
 """Curate data/china_exports_monthly.csv from the report leads (run via research/curate.py).
 
-The leads (research/leads/*_reports.csv) hold every figure found in news reports of China's customs
+The leads (research/leads/*_reports.csv, and *_reports_since.csv for the months added since, each row with the
+date it was read) hold every figure found in news reports of China's customs
 data, with the sentence that states it. This picks one report per figure (the agency's own report of
 the month, see rank()) and keeps the others' differing values in `note`.
 """
@@ -49,7 +50,8 @@ def source_id(src, r):
 def build(src: Sources) -> int:
     """Write data/china_exports_monthly.csv; register its sources; return the row count."""
     ex = read_leads("customs_exports_reports.csv") + read_leads("customs_value_reports.csv")
-    mg = read_leads("magnet_exports_reports.csv")
+    ex += read_leads("customs_reports_since.csv")  # each new month's reports (with date_read): see research/README.md
+    mg = read_leads("magnet_exports_reports.csv") + read_leads("magnet_reports_since.csv")
     rows = []
 
     def add(groups, series, month, measure, unit, partner="World"):

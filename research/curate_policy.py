@@ -1,6 +1,7 @@
 """Curate data/policy_events.csv and data/china_quotas.csv (run via research/curate.py).
 
-Leads: leads/policy_events.csv and leads/china_quotas.csv (see leads/policy_events.md). Quota
+Leads: leads/policy_events.csv, leads/policy_events_since.csv (events after the article, each row with
+the date it was read) and leads/china_quotas.csv (see leads/policy_events.md). Quota
 figures printed in thousand tonnes are written in tonnes (the printed figure stays in the quote);
 where sources disagree on one quota, one figure is kept (a source read first-hand before a report
 about it, then the first found) and the others go to `note`. Rows without a figure (2025: no
@@ -29,6 +30,7 @@ def source(src, r):
         title=r["source_title"],
         date_published=shown,
         notes="" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown) else f"date shown: {shown}" if shown else "",
+        date_read=r.get("date_read") or "",
     )
 
 
@@ -43,7 +45,7 @@ def tonnes(value, unit):
 def build(src: Sources) -> int:
     """Write the two policy files; return their total row count."""
     events = []
-    for r in read_leads("policy_events.csv"):
+    for r in read_leads("policy_events.csv") + read_leads("policy_events_since.csv"):
         events.append(
             dict(
                 event_id=r["event_id"],

@@ -196,6 +196,35 @@ def product(lead):
     return {"unknown": "unspecified"}.get(lead["product"], lead["product"])
 
 
+ARTICLE_DATE = "2025-09-10"
+SINCE_FIELDS = ["date", "date_precision", "element", "product", "market", "assessment", "low", "high", "unit"]
+
+
+def since_rows(src: Sources) -> list[dict]:
+    """Rows of leads/price_reports_since.csv (quotes dated after the article; each lead row states its own
+    date, market, product and range, so it needs no PICKS entry): one price row each."""
+    out = []
+    for n, r in enumerate(read_leads("price_reports_since.csv"), start=2):
+        if r["date"] <= ARTICLE_DATE:
+            raise ValueError(
+                f"research/leads/price_reports_since.csv line {n}: date {r['date']} is not after {ARTICLE_DATE}"
+            )
+        row = {k: r[k] for k in SINCE_FIELDS}
+        row["low"], row["high"] = number(r["low"]), number(r["high"] or r["low"])
+        shown = r["date_published"]
+        dated = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown))
+        row["source_id"] = src.add(
+            r["url"],
+            publisher=r["publisher"],
+            title=r["title"],
+            date_published=shown if dated else "",
+            notes="" if dated else f"date shown: {shown}" if shown else "no publication date shown on the page",
+            date_read=r["date_read"],
+        )
+        out.append(dict(row, quote=r["quote"], note=r["note"]))
+    return out
+
+
 def build(src: Sources) -> int:
     """Write data/prices.csv and data/exchange_rates.csv; return their total row count."""
     leads = read_leads("price_reports.csv")
@@ -235,6 +264,7 @@ def build(src: Sources) -> int:
                 note=note,
             )
         )
+    out += since_rows(src)
     out.sort(key=lambda x: (x["element"], x["market"], x["date"], x["product"], x["source_id"]))
     write_csv(DATA / "prices.csv", list(out[0]), out)
     rates = []

@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LEADS = ROOT / "research" / "leads"
 DATA = ROOT / "data"
 DATE_READ = "2026-11-28"
+# Sources first read up to this date keep their first-use order in data/sources.csv; sources read later
+# (each new month's report) follow them, by date read and then first use, so that adding a lead row
+# appends to data/sources.csv instead of moving existing rows.
+FIRST_CURATION = "2026-11-29"
 SOURCE_FIELDS = [
     "source_id",
     "kind",
@@ -51,6 +55,7 @@ class Sources:
 
     def __init__(self):
         self.by_url = {}
+        self.calls = {}
 
     def add(
         self,
@@ -69,6 +74,17 @@ class Sources:
         """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ)."""
         if url in self.by_url:
             return self.by_url[url]["source_id"]
+        self.calls[url] = dict(
+            kind=kind,
+            publisher=publisher,
+            title=title,
+            table_or_page=table_or_page,
+            date_published=date_published,
+            licence=licence,
+            notes=notes,
+            source_id=source_id,
+            date_read=date_read,
+        )
         d = iso_date(date_published)
         if source_id is None:
             base = f"{host(url)}-{d or 'undated'}"
@@ -91,9 +107,31 @@ class Sources:
         )
         return source_id
 
+    def in_final_order(self):
+        """A fresh registry with the same sources added in the order of rows(), so that the ids of the first
+        curation's sources never depend on sources read later (ids are handed out in registration order)."""
+        fresh = Sources()
+        for r in self.rows():
+            fresh.add(r["url"], **self.calls[r["url"]])
+        return fresh
+
     def rows(self):
-        """All registered sources, in registration order."""
-        return list(self.by_url.values())
+        """All registered sources: those of the first curation in first-use order, then later ones by date read;
+        within a date, pages already in data/sources.csv keep their place and new ones go after them."""
+        listed = listed_urls()
+        return sorted(
+            self.by_url.values(),
+            key=lambda r: (max(r["date_read"], FIRST_CURATION), r["url"] not in listed, listed.get(r["url"], 0)),
+        )
+
+
+def listed_urls() -> dict[str, int]:
+    """URL -> row number of each page already in data/sources.csv (empty before the first curation)."""
+    path = DATA / "sources.csv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {r["url"]: i for i, r in enumerate(csv.DictReader(f))}
 
 
 def read_leads(name):

@@ -1,0 +1,128 @@
+"""research/curate.py regenerates data/ from research/leads/: byte for byte, and one lead row in gives one data row out."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CURATED = sorted(p.name for p in (ROOT / "data").glob("*.csv") if p.name != "claims.csv")
+
+
+def curated_copy(tmp_path: Path) -> Path:
+    """A copy of research/ and data/ in which curate.py can run without touching the checkout."""
+    shutil.copytree(ROOT / "research", tmp_path / "research", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    return tmp_path
+
+
+def curate(root: Path) -> None:
+    """Run research/curate.py of a copy; fail with its output if it fails."""
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def lines(path: Path) -> list[str]:
+    """The lines of a text file."""
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def append_lead(path: Path, row: dict[str, str]) -> None:
+    """Append one row to a leads CSV, in its own columns."""
+    with open(path, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    with open(path, "a", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow([row.get(k, "") for k in header])
+
+
+@pytest.fixture(scope="module")
+def recurated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/ as curate.py writes it from the committed leads, in a temporary copy."""
+    root = curated_copy(tmp_path_factory.mktemp("curate"))
+    for name in CURATED:
+        if name != "sources.csv":  # curate.py keeps its UN Comtrade rows (written by `refresh`), rewrites the rest
+            (root / "data" / name).unlink()
+    curate(root)
+    return root
+
+
+@pytest.mark.parametrize("name", CURATED)
+def test_curation_reproduces_data_byte_for_byte(recurated: Path, name: str) -> None:
+    assert (recurated / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes(), (
+        f"data/{name} differs from what research/curate.py writes from research/leads/: rerun it and commit the result"
+    )
+
+
+def test_a_new_month_adds_exactly_its_row_and_its_source(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    before = {name: lines(root / "data" / name) for name in CURATED}
+    quote = "China exported 1,234.5 tonnes of rare earths in May 2027, customs data showed."
+    append_lead(
+        root / "research" / "leads" / "customs_reports_since.csv",
+        dict(
+            series="S1_gacc_prelim_rare_earths_volume",
+            period="2027-05",
+            value="1234.5",
+            unit="tonnes",
+            measure="volume",
+            publisher="Test Wire",
+            title="A test report",
+            url="https://example.org/test-report-2027-06-09",
+            date_published="2027-06-09",
+            date_read="2027-06-10",
+            quote=quote,
+        ),
+    )
+    curate(root)
+    after = {name: lines(root / "data" / name) for name in CURATED}
+    changed = {name for name in CURATED if after[name] != before[name]}
+    assert changed == {"china_exports_monthly.csv", "sources.csv"}
+    exports = after["china_exports_monthly.csv"]
+    added = [x for x in exports if x not in before["china_exports_monthly.csv"]]
+    assert len(exports) == len(before["china_exports_monthly.csv"]) + 1
+    assert added == [f'rare_earths,World,2027-05,volume,1234.5,t,example-2027-06-09,"{quote}",']
+    # the new source is appended after every existing one, which keep their ids and their order
+    assert after["sources.csv"][:-1] == before["sources.csv"]
+    assert after["sources.csv"][-1].startswith("example-2027-06-09,news_report,Test Wire,A test report,")
+    assert ",2027-06-09,2027-06-10," in after["sources.csv"][-1]
+
+
+def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    before = lines(root / "data" / "sources.csv")
+    append_lead(
+        root / "research" / "leads" / "customs_reports_since.csv",
+        dict(
+            series="S1_gacc_prelim_rare_earths_volume",
+            period="2027-05",
+            value="1234.5",
+            unit="tonnes",
+            measure="volume",
+            publisher="Aardvark Wire",
+            title="A same-day report",
+            url="https://aardvark.example.org/same-day",
+            date_published="2026-11-30",
+            date_read="2026-12-01",
+            quote="China exported 1,234.5 tonnes of rare earths in May 2027.",
+        ),
+    )
+    curate(root)
+    after = lines(root / "data" / "sources.csv")
+    assert after[:-1] == before
+    assert after[-1].startswith("aardvark-2026-11-30,news_report,Aardvark Wire,")
+
+
+def test_a_price_quote_dated_before_the_article_is_refused(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    leads = root / "research" / "leads" / "price_reports_since.csv"
+    append_lead(
+        leads, dict(date="2025-09-01", date_precision="day", element="Dy", product="oxide", url="https://example.org/x")
+    )
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "price_reports_since.csv line" in done.stderr and "is not after 2025-09-10" in done.stderr
