@@ -140,7 +140,7 @@ def score(
     elif f.target is not None and f.comparison != "none" and window_closed(obs, f) and near is not None:
         word, row = DID_NOT_COME_TRUE, near
         core = (
-            f"by the end of the window ({day(f.window_end)}) {f.series} peaked at {number(near['value'])} {f.unit} "
+            f"by the end of the window ({day(f.window_end)}) {f.series} came closest at {number(near['value'])} {f.unit} "
             f"on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
         )
     else:
@@ -171,7 +171,7 @@ def _undecided(f: Forecast, obs: pd.DataFrame, near: pd.Series | None) -> str:
     if near is None:
         last = f"; the latest is of {day(obs['date'].max())}" if not obs.empty else ""
         return f"no observation of {f.series} falls after the article{' and within the window' if f.window_end is not None else ''}{last}"
-    peak = f"the highest so far is {number(near['value'])} {f.unit} on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
+    peak = f"the closest so far is {number(near['value'])} {f.unit} on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
     if f.window_end is None:
         return f"the article gives no window and the target is not met yet: {peak}"
     return f"the window runs to {day(f.window_end)} but the data stop on {day(obs['date'].max())}: {peak}"

@@ -178,3 +178,19 @@ def check_claims(
         + [condition_record(cid, check, notebook) for cid, check in conds.items()]
         + [claims.check(cid, c.direction, c.basis, notebook, readings=r) for cid, (c, r) in theses.items()]
     )
+
+
+def key_finding(outcomes: list[Outcome], records: list[claims.ClaimRecord], as_of: str, year: int = 2025) -> str:
+    """The section's key finding, written from the outcomes and the thesis records (never typed in)."""
+    from .. import forecasts
+
+    counts = ", ".join(f"{n} {word}" for word, n in forecasts.summary(outcomes).items())
+    v = {r.claim_id: r.verdict for r in records}
+    said = lambda cid, yes, no: yes if v.get(cid) == "confirmed" else no  # noqa: E731
+    return (
+        f"**Key finding.** Of the article's {len(outcomes)} forecasts, on data as of {as_of}: {counts}. "
+        f"Its thesis after the article: export volume {said('C01-10', 'fell', 'did not fall')} in the months that "
+        f"followed and {said('C01-12', 'fell', 'did not fall')} over {year}; the unit value "
+        f"{said('C01-11', 'rose', 'did not rise')} after the article and {said('C01-13', 'rose', 'did not rise')} over "
+        f"{year}. " + claims.summary_markdown(records)
+    )
