@@ -127,3 +127,10 @@ def test_data_as_of_is_the_latest_date_of_the_data_read(inputs, expected) -> Non
         assert got == str(data.load("prices")["date"].max().date())
     else:
         assert got == expected  # catalogues and claims carry no data date
+
+
+def test_data_as_of_skips_projected_years() -> None:
+    assert data.as_of(["data/stage_shares.csv"]) != "2035"  # 'by 2035' is a projection, not data
+    assert data.as_of(["data/stage_shares.csv"]) == str(
+        data.load("stage_shares").query("projection == False")["year"].max()
+    )

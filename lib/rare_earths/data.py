@@ -123,7 +123,8 @@ def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
     """The latest date in the data files a notebook reads ('data as of ...'): a day, a month or a year, as stated.
 
     `inputs` are project-relative paths (a notebook's `rare_earths.inputs`); dates come from each dataset's date
-    fields, its `month` (YYYY-MM) and its integer `year`; the sources catalogue and the claims are not data shown.
+    fields, its `month` (YYYY-MM) and its integer `year`; the sources catalogue, the claims and projected rows are not
+    data shown.
     Returns '' when none of the files holds a date.
     """
     import csv
@@ -140,6 +141,8 @@ def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
         dated = [n for n, k in kinds.items() if k == "date" or (n == "month") or (n == "year" and k == "integer")]
         with open(data_dir / res["path"], encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
+                if row.get("projection") == "true":  # a projected year (stage_shares: 'by 2035') is not data
+                    continue
                 for col in dated:
                     text = (row.get(col) or "").strip()
                     end = _period_end(text)
