@@ -169,7 +169,7 @@ def _undecided(f: Forecast, obs: pd.DataFrame, near: pd.Series | None) -> str:
     if f.target is None or f.comparison == "none":
         return f"no series in the data measures {f.series}"
     if near is None:
-        last = f"; the latest is of {day(obs['date'].max())}" if not obs.empty else ""
+        last = f"; the latest is of {day(obs['date'].max())}" if not obs.empty else "; there is none at all"
         return f"no observation of {f.series} falls after the article{' and within the window' if f.window_end is not None else ''}{last}"
     peak = f"the closest so far is {number(near['value'])} {f.unit} on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
     if f.window_end is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import forecasts
+from .. import data, forecasts
 from ..forecasts import Check, Forecast, Outcome
 from . import export_claims, exports
 
@@ -109,7 +109,11 @@ def score_all(
     responses: pd.DataFrame,
     as_of: str,
 ) -> tuple[list[Outcome], dict[str, str]]:
-    """Every forecast's outcome on today's data, and the outcome under the other window readings (by claim id)."""
+    """Every forecast's outcome on today's data, and the outcome under the other window readings (by claim id).
+
+    `as_of` is the latest date of the data read: the data date of a forecast no series measures; a forecast whose
+    series has no observation at all takes the latest date of its dataset.
+    """
     conds = conditions(responses)
     outcomes, readings = [], {}
     for f, (_, row) in zip(forecast_list(table), table.iterrows()):
@@ -118,7 +122,8 @@ def score_all(
         if f.condition and cond is None:
             cond = Check(None, "no source we could read decides it")
         premise = premise_check(f, obs, "" if pd.isna(row["premise_claim_id"]) else str(row["premise_claim_id"]))
-        outcomes.append(forecasts.score(f, obs, cond, premise, as_of=as_of))
+        dated = as_of if pd.isna(row["dataset"]) else data.as_of([f"data/{row['dataset']}.csv"]) or as_of
+        outcomes.append(forecasts.score(f, obs, cond, premise, as_of=dated))
         readings[f.claim_id] = forecasts.readings(f, obs, window_readings(f))
     return outcomes, readings
 
