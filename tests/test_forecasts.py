@@ -134,3 +134,20 @@ def test_data_as_of_skips_projected_years() -> None:
     assert data.as_of(["data/stage_shares.csv"]) == str(
         data.load("stage_shares").query("projection == False")["year"].max()
     )
+
+
+def test_the_index_card_counts_the_scorecard_notebook_08_wrote(tmp_path) -> None:
+    from rare_earths.site import index
+
+    assert index.since_entry(tmp_path) is None  # before 08 has run: no card
+    card = tmp_path / "tables" / "08_forecast_scorecard.csv"
+    card.parent.mkdir(parents=True)
+    card.write_text(
+        "claim_id,target,condition,condition_held,outcome,date_reached,data_date\n"
+        "C07-01,Nd oxide at least 700000,,,came true,2026-01-26,2026-01-26\n"
+        "C07-04,Dy oxide above 1650000,,,not yet decidable,,2026-02-05\n",
+        encoding="utf-8",
+    )
+    entry = index.since_entry(tmp_path)
+    assert entry["counts"] == {scale.CAME_TRUE: 1, scale.DID_NOT_COME_TRUE: 0, scale.NOT_YET_DECIDABLE: 1}
+    assert entry["as_of"] == "2026-02-05" and len(entry["rows"]) == 2
