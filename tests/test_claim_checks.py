@@ -18,6 +18,8 @@ from rare_earths.sections import (
     prices,
     refining_claims,
     responses,
+    since,
+    since_claims,
 )
 
 ARTICLE_DATE = "2025-09-10"
@@ -66,10 +68,20 @@ def records_by_section() -> dict[str, list]:
             load("usgs_world_production"), load("country_responses"), usd, rates, ARTICLE_DATE, "06"
         ),
         "07": outlook.check_claims(scenario, load("country_responses"), usd, ARTICLE_DATE, "07"),
+        "08": _section_08(quotes),
     }
 
 
-@pytest.mark.parametrize("section", ["01", "02", "03", "04", "05", "06", "07"])
+def _section_08(quotes) -> list:
+    """Section 08's records: the forecasts scored on today's data, their conditions, the thesis after the article."""
+    responses = data.load("country_responses")
+    outcomes, readings = since.score_all(data.load("forecasts"), quotes, data.sources(), responses, "2026-03-31")
+    return since_claims.check_claims(
+        data.load("china_exports_monthly"), outcomes, readings, since.conditions(responses), "08"
+    )
+
+
+@pytest.mark.parametrize("section", ["01", "02", "03", "04", "05", "06", "07", "08"])
 def test_each_section_checks_exactly_its_own_claims_and_at_least_three(records_by_section, section) -> None:
     ids = [r.claim_id for r in records_by_section[section]]
     assert len(ids) == len(set(ids))
@@ -94,8 +106,9 @@ def test_known_verdicts(records_by_section) -> None:
     assert by_id["C06-03"].robustness == "depends on reading"  # MCS 2025 vs MCS 2026
     assert by_id["C06-10"].verdict == "contradicted" and "Burma" in by_id["C06-10"].explanation
     assert "METAL" in by_id["C03-07"].explanation
-    assert all(by_id[c].verdict == "unverifiable" for c in ("C07-01", "C07-04", "C07-06", "C07-11"))
+    assert all(by_id[c].notebook == "08" for c in ("C07-01", "C07-04", "C07-06", "C07-11"))  # scored after the article
     assert by_id["C07-05"].verdict == "contradicted"  # the premise of C07-04
+    assert by_id["C01-12"].verdict == "contradicted"  # 2025 export volume 62,585 t, up on 55,431 t in 2024
 
 
 def test_the_value_series_derives_only_what_two_totals_determine() -> None:

@@ -114,3 +114,51 @@ def citations(*frames: pd.DataFrame, data_dir: Path | None = None) -> pd.DataFra
     table = sources(data_dir)
     cols = ["source_id", "publisher", "title", "table_or_page", "url", "date_published", "date_read"]
     return table.loc[table["source_id"].isin(used), cols].reset_index(drop=True)
+
+
+NOT_DATED = ("sources", "claims", "forecasts")  # catalogues and the article's claims: their dates are not data shown
+
+
+def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
+    """The latest date in the data files a notebook reads ('data as of ...'): a day, a month or a year, as stated.
+
+    `inputs` are project-relative paths (a notebook's `rare_earths.inputs`); dates come from each dataset's date
+    fields, its `month` (YYYY-MM) and its integer `year`; the sources catalogue, the claims and projected rows are not
+    data shown.
+    Returns '' when none of the files holds a date.
+    """
+    import csv
+
+    data_dir = data_dir or paths.DATA_DIR
+    descriptor = read_descriptor(data_dir / "datapackage.json")
+    by_path = {f"data/{r['path']}": r for r in descriptor["resources"]}
+    best: tuple[pd.Timestamp, str] | None = None
+    for name in inputs:
+        res = by_path.get(name)
+        if res is None or res["name"] in NOT_DATED or not (data_dir / res["path"]).exists():
+            continue
+        kinds = {f["name"]: f.get("type", "string") for f in res["schema"]["fields"]}
+        dated = [n for n, k in kinds.items() if k == "date" or (n == "month") or (n == "year" and k == "integer")]
+        with open(data_dir / res["path"], encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                if row.get("projection") == "true":  # a projected year (stage_shares: 'by 2035') is not data
+                    continue
+                for col in dated:
+                    text = (row.get(col) or "").strip()
+                    end = _period_end(text)
+                    if end is not None and (best is None or end > best[0]):
+                        best = (end, text)
+    return "" if best is None else best[1]
+
+
+def _period_end(text: str) -> pd.Timestamp | None:
+    """The last day a date, month or year stands for (None when the text is none of them)."""
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return pd.Timestamp(text)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return pd.Period(text, "M").end_time.normalize()
+    if re.fullmatch(r"\d{4}", text):
+        return pd.Timestamp(f"{text}-12-31")
+    return None

@@ -1,4 +1,9 @@
-"""The collection's one chart theme, and figure saving (PNG + SVG, reproducible bytes)."""
+"""The collection's one chart theme, and figure saving (PNG + SVG, reproducible bytes).
+
+Why one file: every chart of the collection shares one theme and one set of conventions (the source line under
+the chart, legends below the data, the "article published" marker on time axes); kept together, a change to a
+convention reaches every chart at once.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,14 @@ import pandas as pd
 import seaborn as sns
 
 from . import labels, outputs, paths
+from .forecasts import ARTICLE_DATE
 
 PALETTE = ["#b2182b", "#2166ac", "#4d4d4d", "#ef8a62", "#67a9cf", "#999999"]
 SUPPLY_COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#762a83"]
 FIGSIZE = (9.0, 4.2)
 DPI = 110
 SOURCE_NOTE_SIZE = 7.5
+ARTICLE_LABEL = "article published"
 DISTINCT = [
     "#b2182b",
     "#2166ac",
@@ -129,10 +136,9 @@ def monthly_lines(
             fontsize=8,
             color="#555555",
         )
+    mark_article(ax)
     ax.set(title=title, xlabel="", ylabel=ylabel)
-    ax.set_ylim(
-        0, ax.get_ylim()[1] * (1.12 if marks else 1.0)
-    )  # volumes from zero (no axis break); headroom for the marks' labels
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)  # volumes from zero (no axis break); headroom for the marks' labels
     legend_below(ax)
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)
@@ -159,6 +165,25 @@ def legend_below(ax: plt.Axes, ncol: int = 3) -> None:
 def matplotlib_thousands() -> plt.FuncFormatter:
     """Axis formatter with thousands separators."""
     return plt.FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def mark_article(ax: plt.Axes, yearly: bool = False, label: bool = True) -> None:
+    """A dotted vertical line at the article's date (10 September 2025), labelled "article published".
+
+    `yearly=True` for axes in (fractional) years rather than dates; `label=False` for the lower panels of a figure.
+    """
+    x = decimal_year(ARTICLE_DATE) if yearly else ARTICLE_DATE
+    ax.axvline(x, linestyle=":", color="#333333", linewidth=1.2, zorder=1)
+    if label:
+        ax.annotate(
+            ARTICLE_LABEL,
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -10),
+            textcoords="offset points",
+            fontsize=7.5,
+            color="#333333",
+        )
 
 
 def decimal_year(date: pd.Timestamp) -> float:
@@ -194,6 +219,8 @@ def quota_timeline(
     strip.invert_yaxis()
     strip.grid(axis="y", visible=False)
     strip.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    mark_article(ax, yearly=True)
+    mark_article(strip, yearly=True, label=False)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
@@ -225,6 +252,7 @@ def price_panels(
                     markerfacecolor=fill,
                     label=label + ("" if product == "oxide" else " (product not stated)"),
                 )
+        mark_article(ax, label=ax is axes[0][0])
         ax.set(title=element, xlabel="", ylabel="USD/kg")
         ax.yaxis.set_major_formatter(matplotlib_thousands())
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
@@ -255,6 +283,7 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     ax.set(title=title, xlabel="", ylabel=ylabel)
     if log:
         ax.set_yscale("log")
+    mark_article(ax, yearly=True)
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(matplotlib_thousands())
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -368,6 +397,63 @@ def tornado(sens: pd.DataFrame, title: str, source: str) -> plt.Figure:
     ax.set_yticks(range(len(data)), [labels.label(i) for i in data["input"]], fontsize=8)
     ax.set(title=title, xlabel="supply - demand, t NdPr oxide (blue: input lower, red: input higher)")
     ax.xaxis.set_major_formatter(matplotlib_thousands())
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def target_chart(
+    obs: pd.DataFrame,
+    target: float | None,
+    window_end: pd.Timestamp | None,
+    title: str,
+    ylabel: str,
+    source: str,
+    context: pd.DataFrame | None = None,
+    context_label: str = "",
+) -> plt.Figure:
+    """A forecast's series (range midpoints, ranges as bars) with its target as a dashed line and its window shaded.
+
+    `context` is a related series drawn in grey for orientation only (another product); no observation is drawn
+    where the data have none, and an empty series says so on the chart.
+    """
+    fig, ax = plt.subplots()
+    end = window_end if window_end is not None else ARTICLE_DATE + pd.DateOffset(months=12)
+    ax.axvspan(
+        ARTICLE_DATE, end, color="#f2f2f2", zorder=0, label="forecast window" if window_end is not None else None
+    )
+    if context is not None and not context.empty:
+        ax.plot(context["date"], context["value"], "o-", color=PALETTE[5], markersize=4, label=context_label)
+    if not obs.empty:
+        ax.vlines(obs["date"], obs["low"], obs["high"], color=PALETTE[1], linewidth=1.2)
+        ax.plot(obs["date"], obs["value"], "o-", color=PALETTE[1], label="the forecast's series")
+    else:
+        ax.annotate("no quote of this series in the data", (0.5, 0.5), xycoords="axes fraction", ha="center")
+    if target is not None:
+        ax.axhline(target, linestyle="--", color=PALETTE[0], linewidth=1.2, label=f"target {target:,.0f}")
+    mark_article(ax)
+    ax.set(title=title, xlabel="", ylabel=ylabel)
+    ax.yaxis.set_major_formatter(matplotlib_thousands())
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    legend_below(ax, ncol=4)
+    source_note(fig, source)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def event_strip(events: pd.DataFrame, title: str, source: str) -> plt.Figure:
+    """Dated policy events (columns date, what, instrument) as dots on a date axis, one lane per kind of measure."""
+    lanes = list(dict.fromkeys(events.sort_values("date")["what"]))
+    fig, ax = plt.subplots(figsize=(9.0, 0.45 * len(lanes) + 1.8))
+    for _, ev in events.iterrows():
+        ax.plot([ev["date"]], [lanes.index(ev["what"])], marker="o", color=PALETTE[2], markersize=6, alpha=0.8)
+    ax.set_yticks(range(len(lanes)), lanes, fontsize=8)
+    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    mark_article(ax)
+    ax.set(title=title, xlabel="")
+    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig

@@ -199,13 +199,15 @@ ARTICLE_TESLA_UNITS = 1_000_000
 
 
 def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_date: str, notebook: str) -> list:
-    """Every section-07 claim checked: forecasts unverifiable with the reason, their checkable premises and figures checked."""
+    """Every section-07 claim checked as of the article's date: the forecasts' checkable premises and figures.
+
+    The forecasts themselves (C07-01, -03, -04, -06, -08, -11) are scored against what happened next in section 08.
+    """
     from .. import claims
     from ..robustness import Reading
     from . import responses
 
     c = claims.claimed
-    no_test = "no source can decide it: what happened after the article does not test a 'could'"
     dy = usd[
         (usd["element"] == "Dy")
         & (usd["market"] == "china_domestic")
@@ -219,7 +221,6 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
     primary = s.china_mined_t + s.imported_ore_t + s.outside_china_t
     myanmar = responses.topic(moves, "Myanmar")
     return [
-        claims.forecast("C07-01", no_test, notebook),
         claims.check(
             "C07-02",
             None,
@@ -231,8 +232,6 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
             ),
             notebook,
         ),
-        claims.forecast("C07-03", "no source gives the reserves or the liquidity it refers to", notebook),
-        claims.forecast("C07-04", no_test + "; its premise is checked as C07-05", notebook),
         claims.check(
             "C07-05",
             float(last["mid"] - c("C07-04")),
@@ -243,12 +242,8 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
                 Reading("range high end", float(last["high"] - c("C07-04"))),
             ],
         ),
-        claims.forecast("C07-06", no_test + "; no dysprosium metal price is in the data", notebook),
         claims.check(
             "C07-07", None, "no source we could read compares Sumitomo's iron-based magnets with NdFeB", notebook
-        ),
-        claims.forecast(
-            "C07-08", "no source we could read forecasts the effect of iron-based magnets on demand", notebook
         ),
         claims.check(
             "C07-09",
@@ -263,9 +258,6 @@ def check_claims(s: Scenario, moves: pd.DataFrame, usd: pd.DataFrame, article_da
             f"{ARTICLE_TESLA_UNITS:,} cars x {s.ndpr_kg_per_ev} kg NdPr oxide each = {tesla_t:,.0f} t, over {primary:,.0f} t of primary NdPr oxide ({s.base_year}: China mined and imported ore, plus output outside China; the notebook's inputs)",
             notebook,
             readings=[Reading("with recycled NdPr oxide in world output", tesla_t / (primary + s.recycled_t) * 100)],
-        ),
-        claims.forecast(
-            "C07-11", "the published supply-gap forecasts in the table above use other units and years", notebook
         ),
         claims.check(
             "C07-12",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import claims, labels
+from .. import claims, data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
 from .reports import figures, key_finding, reason
@@ -36,6 +36,7 @@ def section_entries(
             {
                 "name": name,
                 "title": notebook_title(read_notebook(nb_path)) or name,
+                "as_of": data_as_of(nb_path),
                 "status": record.get("status", "not built"),
                 "finding": key_finding(run) if run else "",
                 "message": record.get("message", ""),
@@ -53,6 +54,32 @@ def section_entries(
             }
         )
     return entries
+
+
+def data_as_of(notebook: Path) -> str:
+    """The latest date in the data files a notebook declares it reads ('' when none holds a date)."""
+    inputs = read_notebook(notebook).get("metadata", {}).get("rare_earths", {}).get("inputs", [])
+    try:
+        return data.as_of(inputs)
+    except (OSError, ValueError, KeyError):  # a broken data/ is reported by the build, not here
+        return ""
+
+
+SCORECARD = "tables/08_forecast_scorecard.csv"
+
+
+def since_entry(output_root: Path) -> dict[str, Any] | None:
+    """The "Since the article" card: the forecast scorecard notebook 08 wrote, counted by outcome (None before 08 ran)."""
+    import csv
+
+    table = output_root / SCORECARD
+    if not table.exists():
+        return None
+    with open(table, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    counts = {word: sum(r["outcome"] == word for r in rows) for word in scale.FORECAST_OUTCOMES}
+    dates = [r["data_date"] for r in rows if r.get("data_date")]
+    return {"table": SCORECARD, "rows": rows, "counts": counts, "as_of": max(dates) if dates else ""}
 
 
 def _sidecar(file: str) -> str:
@@ -95,6 +122,7 @@ def render(
     ledger: pd.DataFrame,
     sweep: dict[str, Any] | None = None,
     built_from: dict[str, str] | None = None,
+    since: dict[str, Any] | None = None,
 ) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
@@ -120,6 +148,8 @@ def render(
         titles=titles,
         reports=reports,
         built=built_from or {},
+        since=since,
+        as_of=max((s["as_of"] for s in sections if s.get("as_of")), default=""),
     )
 
 
@@ -138,5 +168,11 @@ def write(
     built_from: dict[str, str] | None = None,
 ) -> Path:
     """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
-    page = render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root), built_from)
+    page = render(
+        section_entries(output_root, notebooks, records),
+        ledger,
+        sweep_entry(output_root),
+        built_from,
+        since_entry(output_root),
+    )
     return write_text(page, output_root / "index.html")

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import labels, paths
+from .. import data, labels, paths
 from ..notebook import notebook_title, read_notebook
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
@@ -118,6 +118,15 @@ def _nav(name: str, all_sections: list[tuple[str, str]], where: str) -> str:
     )
 
 
+def data_as_of(nb: Any) -> str:
+    """The latest date in the data files the notebook declares it reads ('' when none holds a date)."""
+    inputs = nb.get("metadata", {}).get("rare_earths", {}).get("inputs", [])
+    try:
+        return data.as_of(inputs)
+    except (OSError, ValueError, KeyError):  # a broken data/ is reported by the build, not here
+        return ""
+
+
 def summary(nb: Any, records: list[dict[str, str]]) -> str:
     """The first screen of a reader report: key finding, claim verdicts (linked to the ledger), main figure."""
     finding = key_finding(nb)
@@ -141,9 +150,11 @@ def summary(nb: Any, records: list[dict[str, str]]) -> str:
             f'<figure class="re-main-figure"><a href="../{html.escape(first["figure"])}"><img src="../{html.escape(first["figure"])}" '
             f'alt="{html.escape(first["alt"])}"></a></figure>'
         )
+    as_of = data_as_of(nb)
     return (
-        f'<section class="re-summary" aria-label="summary"><div class="re-summary-text">'
-        f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {html.escape(finding)}</p>'
+        '<section class="re-summary" aria-label="summary"><div class="re-summary-text">'
+        + (f'<p class="re-as-of">Data as of {html.escape(as_of)}.</p>' if as_of else "")
+        + f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {html.escape(finding)}</p>'
         f'<h2 class="re-summary-h">The article\'s claims in this section</h2>{verdicts}</div>{figure}</section>'
     )
 
