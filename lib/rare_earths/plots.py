@@ -75,7 +75,8 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = paths.figures_dir(output_root) / f"{name}.{ext}"
         with outputs.atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
+            extra = {"pil_kwargs": {"optimize": True}} if ext == "png" else {}  # smaller PNG, same pixels
+            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta, **extra)
             if ext == "svg":  # every point carries its values as a <title>: hover or tap shows them, offline
                 tmp.write_text(plots_points.titled_svg(tmp.read_text(encoding="utf-8"), points), encoding="utf-8")
         targets.append(target)

@@ -26,7 +26,7 @@ KEY_FINDING_TAG = "key-finding"
 CLAIMS_BLOCK = re.compile(r'<div class="re-claims" data-claims="([^"]+)">.*?</div><!--/re-claims-->', re.S)
 FIGURE = re.compile(r'<figure class="re-figure"([^>]*)></figure>')  # the placeholder of the offline template
 BUILD_NOTE = re.compile(
-    r'<div class="jp-OutputArea-output[^"]*"[^>]*>\s*<pre>[^<]*: run by the build;[^<]*</pre>\s*</div>'
+    r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*<pre>[^<]*: run by the build;[^<]*</pre>\s*</div>'
 )
 
 
@@ -157,8 +157,9 @@ def inline_svg(svg: str, prefix: str, alt: str) -> str:
     return svg.replace("<svg ", f'<svg class="re-chart" role="img" aria-label="{html.escape(alt)}" ', 1)
 
 
-def _figures(body: str, folder: Path) -> str:
-    """Each figure placeholder becomes its chart (inline SVG, points titled) and a caption linking its files and data."""
+def _figures(body: str, folder: Path, inline: bool = True) -> str:
+    """Each figure placeholder becomes its chart (inline SVG, points titled; `inline=False`: the SVG file, linked) and
+    a caption linking its files and data."""
     count = 0
 
     def figure(match: re.Match[str]) -> str:
@@ -171,6 +172,8 @@ def _figures(body: str, folder: Path) -> str:
         svg_path = folder / "figures" / f"{stem}.svg"
         chart = (
             inline_svg(svg_path.read_text(encoding="utf-8"), f"f{count}", alt)
+            if svg_path.exists() and inline
+            else f'<img src="../figures/{e(stem)}.svg" alt="{e(alt)}">'
             if svg_path.exists()
             else f'<img src="../{e(png)}" alt="{e(alt)}">'
         )
@@ -215,7 +218,7 @@ def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
     `folder` is the output folder the notebook wrote to (its tables/, figures/ and tables/claims/); `name` its stem.
     """
     all_sections = sections()
-    body = _figures(body, folder)
+    body = _figures(body, folder, inline=reader)  # the version with code links the charts: no figure embedded twice
     top = _nav(name, all_sections, "top")
     title = notebook_title(nb) or name
     if reader:

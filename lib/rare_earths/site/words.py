@@ -41,12 +41,15 @@ def spell_out(page: str) -> str:
     for part in TAG.split(page):
         if part.startswith("<"):
             name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
-            if name and name.group(1).lower() in SKIP and not part.endswith("/>"):
-                key = name.group(1).lower()
+            key = name.group(1).lower() if name else ""
+            if key in SKIP | {"details", "summary"} and not part.endswith("/>"):
                 depth[key] = depth.get(key, 0) + (-1 if part.startswith("</") else 1)
             out.append(part)
             continue
-        if not pending or any(v > 0 for v in depth.values()):
+        hidden = depth.get("details", 0) > depth.get(
+            "summary", 0
+        )  # a closed disclosure: not the first use a reader sees
+        if not pending or hidden or any(depth.get(k, 0) > 0 for k in SKIP):
             out.append(part)
             continue
 
