@@ -28,6 +28,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session")
+def site(request) -> Path:
+    """The outputs folder under test: RARE_EARTHS_SITE (an already built folder, e.g. today's site), else a fresh build."""
+    given = os.environ.get("RARE_EARTHS_SITE")
+    return Path(given) if given else request.getfixturevalue("built")[0]
+
+
 def _pages(root: Path) -> list[Path]:
     """The pages a reader opens: the index, the sources page and every reader report."""
     pages = [root / "index.html", root / "sources.html"] + sorted(
@@ -52,10 +59,10 @@ def _visit(context, page_path: Path) -> list[str]:
     return problems
 
 
-def test_site_opens_offline_without_errors(built) -> None:
+def test_site_opens_offline_without_errors(site) -> None:
     from playwright.sync_api import sync_playwright
 
-    root, _ = built
+    root = site
     pages = _pages(root)
     assert root / "index.html" in pages and len(pages) >= 3
     outside: list[str] = []
@@ -69,8 +76,8 @@ def test_site_opens_offline_without_errors(built) -> None:
     assert {k: v for k, v in problems.items() if v} == {}
 
 
-def test_every_relative_link_of_the_index_resolves(built) -> None:
-    root, _ = built
+def test_every_relative_link_of_the_index_resolves(site) -> None:
+    root = site
     html = (root / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'(?:href|src)="([^"#]+)', html)
     relative = [link for link in links if not urlparse(link).scheme]
@@ -82,7 +89,7 @@ def test_every_relative_link_of_the_index_resolves(built) -> None:
 # Reader checks (issue 12): what a reader sees, measured in the browser. Each helper returns the problems it found.
 
 FIRST_SCREEN = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 900}
+PHONE = {"width": 390, "height": 844}
 PLACEHOLDER_ALT = "No description has been provided for this image"
 BAD_CELL = re.compile(r"\d(?:\.\d+)?e[+-]?\d+|\bNaN\b|<NA>|\bNaT\b", re.IGNORECASE)
 INTERNAL = re.compile(r"\blib/|\bresearch/")
@@ -131,7 +138,7 @@ def _navigation_problems(page, page_path: Path) -> list[str]:
     problems = []
     for rel in ("index", "prev", "next"):
         href = page.evaluate(
-            f"(() => {{ const a = document.querySelector('a[rel={rel}]'); return a ? a.getAttribute('href') : null; }})()"
+            f"(() => {{ const a = document.querySelector('a[rel~={rel}]'); return a ? a.getAttribute('href') : null; }})()"
         )
         if not href:
             problems.append(f"{page_path.name}: no {rel} link")
@@ -192,8 +199,8 @@ def _open(context, path: Path):
     return page
 
 
-def test_reader_reports_put_the_key_finding_first_and_link_index_previous_next(built) -> None:
-    root, _ = built
+def test_reader_reports_put_the_key_finding_first_and_link_index_previous_next(site) -> None:
+    root = site
     reports = _reports(root)
     assert len(reports) >= 7
 
@@ -209,9 +216,9 @@ def test_reader_reports_put_the_key_finding_first_and_link_index_previous_next(b
     assert problems == [], "\n".join(problems)
 
 
-def test_tables_and_images_read_cleanly(built) -> None:
+def test_tables_and_images_read_cleanly(site) -> None:
     """No scientific notation, NaN, <NA> or NaT in a table cell; every image has alt text that is neither the placeholder nor a file name."""
-    root, _ = built
+    root = site
 
     def check(contexts):
         problems = []
@@ -225,8 +232,8 @@ def test_tables_and_images_read_cleanly(built) -> None:
     assert problems == [], "\n".join(problems)
 
 
-def test_no_page_overflows_a_phone_screen(built) -> None:
-    root, _ = built
+def test_no_page_overflows_a_phone_screen(site) -> None:
+    root = site
 
     def check(contexts):
         problems = []
@@ -240,9 +247,9 @@ def test_no_page_overflows_a_phone_screen(built) -> None:
     assert problems == [], "\n".join(problems)
 
 
-def test_reader_reports_show_no_internals(built) -> None:
+def test_reader_reports_show_no_internals(site) -> None:
     """Reader versions never mention lib/, research/ or a parameter's code name (text and image descriptions)."""
-    root, _ = built
+    root = site
     codes = _parameter_names()
     assert "ev_share_of_demand_pct" in codes and "swing_pct" in codes
 
@@ -258,10 +265,10 @@ def test_reader_reports_show_no_internals(built) -> None:
     assert problems == [], "\n".join(problems)
 
 
-def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(built) -> None:
+def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(site) -> None:
     import csv
 
-    root, _ = built
+    root = site
     with open(root / "tables" / "claims.csv", encoding="utf-8", newline="") as f:
         ledger = list(csv.DictReader(f))
     assert ledger
@@ -276,10 +283,430 @@ def test_every_claim_has_an_anchor_in_the_site_linked_to_its_report(built) -> No
             )
             if found is None:
                 problems.append(f"claim {row['claim_id']} has no anchor in index.html")
-            elif f"html/{row['notebook']}.html" not in found:
+            elif not any(h.split("#")[0] == f"html/{row['notebook']}.html" for h in found):
                 problems.append(f"claim {row['claim_id']}: its ledger row does not link to html/{row['notebook']}.html")
         page.close()
         return problems
 
     problems = _browse(root, check)
     assert problems == [], "\n".join(problems)
+
+
+# Issue 18: what a journalist needs on a laptop and on a phone. Each helper returns the problems it found.
+
+SCALE_WORDS = (
+    "accurate", "roughly right", "misleading", "wrong", "can't be checked", "came true", "did not come true",
+    "not yet decidable",
+)  # fmt: skip
+ABBREVIATIONS = ("REO", "HHI", "NdPr", "Dy", "Tb", "CIF", "FOB")
+BAD_TITLE = re.compile(r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b", re.IGNORECASE)
+REPORT_BUDGET, SITE_BUDGET = 400_000, 6_000_000
+
+
+def _ledger(root: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(root / "tables" / "claims.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _card_problems(page, where: str, claim_ids: list[str]) -> list[str]:
+    found = page.evaluate(
+        """ids => ids.map(id => { const c = document.getElementById(id);
+          if (!c) return [id, 'no element'];
+          if (!c.classList.contains('re-card')) return [id, 'not a card: <' + c.tagName.toLowerCase() + '>'];
+          const badge = c.querySelector('.re-badge'), quote = c.querySelector('.re-card-quote'),
+                why = c.querySelector('.re-card-reason'), how = c.querySelector('details > summary'),
+                src = c.querySelector('.re-card-meta');
+          if (!badge || !quote || !why || !how || !src) return [id, 'card lacks badge, quote, reason, sources or details'];
+          return [id, badge.textContent.trim(), why.textContent.trim().length, c.getBoundingClientRect().right];
+        })""",
+        claim_ids,
+    )
+    problems, width = [], page.viewport_size["width"]
+    for item in found:
+        if len(item) == 2:
+            problems.append(f"{where}: claim {item[0]}: {item[1]}")
+            continue
+        claim, word, reason, right = item
+        if word not in SCALE_WORDS:
+            problems.append(f"{where}: claim {claim}: badge says {word!r}, not a word of the scale")
+        if reason < 10:
+            problems.append(f"{where}: claim {claim}: no one-line reason")
+        if right > width + 1:
+            problems.append(f"{where}: claim {claim}: card ends at {right:.0f} px on a {width} px screen")
+    tables = page.evaluate(
+        "Array.from(document.querySelectorAll('table')).filter(t => /\\bC\\d\\d-\\d\\d\\b/.test(t.innerText)"
+        " && Array.from(t.querySelectorAll('th')).some(h => /verdict/i.test(h.innerText))).length"
+    )
+    return problems + ([f"{where}: {tables} table(s) of claims left (claims are cards)"] if tables else [])
+
+
+def test_every_claim_is_a_card_in_its_report_and_the_index(site) -> None:
+    root = site
+    ledger = _ledger(root)
+    by_report: dict[str, list[str]] = {}
+    for row in ledger:
+        by_report.setdefault(row["notebook"], []).append(row["claim_id"])
+
+    def check(contexts):
+        problems = []
+        for label in ("desktop", "phone"):
+            page = _open(contexts[label], root / "index.html")
+            problems += _card_problems(page, f"index.html ({label})", [r["claim_id"] for r in ledger])
+            page.close()
+        for notebook, ids in by_report.items():
+            page = _open(contexts["phone"], root / "html" / f"{notebook}.html")
+            problems += _card_problems(page, f"{notebook}.html", ids)
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def _table_problems(page, name: str) -> list[str]:
+    tables = page.evaluate(
+        """Array.from(document.querySelectorAll('table')).map(t => {
+          let box = t.parentElement;
+          while (box && box !== document.body && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+          const scrolls = box && box !== document.body;
+          const cell = t.querySelector('tr > *');
+          return {scrolls, wide: scrolls ? box.scrollWidth > box.clientWidth + 1 : t.getBoundingClientRect().right > window.innerWidth + 1,
+                  cue: scrolls && box.classList.contains('re-overflows'),
+                  sticky: cell ? getComputedStyle(cell).position === 'sticky' : true,
+                  head: (cell ? cell.innerText : '').slice(0, 30)};
+        })"""
+    )
+    problems = []
+    for t in tables:
+        if t["wide"] and not t["scrolls"]:
+            problems.append(f"{name}: table '{t['head']}' is wider than the screen and does not scroll in its box")
+        elif t["wide"] and not t["cue"]:
+            problems.append(f"{name}: table '{t['head']}' scrolls with no visible cue")
+        elif t["wide"] and not t["sticky"]:
+            problems.append(f"{name}: table '{t['head']}' scrolls but its first column does not stay in view")
+    return problems
+
+
+def test_wide_tables_scroll_in_their_box_with_a_cue_and_a_sticky_first_column(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for label in ("phone", "desktop"):
+            for path in _pages(root):
+                page = _open(contexts[label], path)
+                problems += _table_problems(page, f"{path.name} ({label})")
+                page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def _svg_min_font(svg: str) -> tuple[float, float]:
+    """(smallest font size, viewBox width) of an SVG file."""
+    sizes = [float(v) for v in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px", svg)]
+    box = re.search(r'viewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"', svg)
+    return (min(sizes) if sizes else 99.0), (float(box.group(1)) if box else 0.0)
+
+
+def _chart_text_problems(page, path: Path, root: Path) -> list[str]:
+    inline = page.evaluate(
+        """Array.from(document.querySelectorAll('svg')).filter(s => s.getBoundingClientRect().width > 0).map(s => {
+          let small = 1e9;
+          s.querySelectorAll('text').forEach(t => { const m = t.getScreenCTM(); if (!m) return;
+            const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); if (px < small) small = px; });
+          return [s.getAttribute('aria-label') || 'chart', small];
+        })"""
+    )
+    problems = [f"{path.name}: chart '{label[:50]}' shows text at {px:.1f} px" for label, px in inline if px < 11]
+    images = page.evaluate(
+        "Array.from(document.images).filter(i => /figures\\/[^/]+\\.(png|svg)$/.test(i.getAttribute('src')) && i.width > 0)"
+        ".map(i => [i.getAttribute('src'), i.getBoundingClientRect().width])"
+    )
+    for src, width in images:
+        svg = (path.parent / unquote(src)).with_suffix(".svg")
+        small, box = _svg_min_font(svg.read_text(encoding="utf-8")) if svg.exists() else (0.0, 1.0)
+        px = small * width / box if box else 0.0
+        if px < 11:
+            problems.append(f"{path.name}: image {src} shown {width:.0f} px wide: its smallest text is {px:.1f} px")
+    return problems
+
+
+def test_chart_text_is_at_least_11_px_at_the_size_shown(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for label in ("desktop", "phone"):
+            for path in _pages(root):
+                page = _open(contexts[label], path)
+                problems += [f"{p} ({label})" for p in _chart_text_problems(page, path, root)]
+                page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def _figure_problems(page, path: Path) -> list[str]:
+    import csv
+
+    figures = page.evaluate(
+        """Array.from(document.querySelectorAll('figure.re-figure')).map((f, i) => ({
+          i, data: (f.querySelector('a.re-figure-data') || {getAttribute: () => null}).getAttribute('href'),
+          points: f.querySelectorAll('svg .re-pt').length}))"""
+    )
+    problems = [] if figures else [f"{path.name}: no figure"]
+    for fig in figures:
+        where = f"{path.name} figure {fig['i'] + 1}"
+        if not fig["data"] or not (path.parent / unquote(fig["data"])).exists():
+            problems.append(f"{where}: no link to the CSV of the series it plots")
+            continue
+        with open(path.parent / unquote(fig["data"]), encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        if len(rows) != fig["points"]:
+            problems.append(
+                f"{where}: its CSV has {len(rows)} rows but the chart has {fig['points']} points with values"
+            )
+            continue
+        timeseries = any(re.fullmatch(r"(\d{1,2} )?[A-Z][a-z]{2} \d{4}|\d{4}", r["x"]) for r in rows)
+        if not timeseries:
+            continue
+        handle = page.query_selector_all("figure.re-figure")[fig["i"]].query_selector("svg .re-pt")
+        handle.scroll_into_view_if_needed()
+        handle.hover()
+        tip = page.evaluate(
+            "(() => { const t = document.querySelector('.re-tip'); return t && !t.hidden ? t.textContent : ''; })()"
+        )
+        if not (re.search(r"\d{4}", tip) and re.search(r"\d", tip) and "Source" in tip):
+            problems.append(f"{where}: hovering a point shows {tip[:80]!r}, not its date, value, unit and source")
+    return problems
+
+
+def test_every_figure_links_its_data_and_time_series_show_values_on_hover(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in _reports(root):
+            page = _open(contexts["desktop"], path)
+            problems += _figure_problems(page, path)
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def _filter_problems(page, name: str, items: str, word: str, select: tuple[str, str] | None) -> list[str]:
+    box = page.query_selector("form.re-filter input[type=search]")
+    if box is None:
+        return [f"{name}: no filter box"]
+    total = page.evaluate(f"document.querySelectorAll({items!r}).length")
+    box.fill(word)
+    shown = page.evaluate(
+        f"Array.from(document.querySelectorAll({items!r})).filter(e => e.offsetParent !== null || !e.closest('[hidden]') && !e.hidden).map(e => e.textContent.toLowerCase())"
+    )
+    problems = []
+    if not shown or len(shown) >= total or any(word.lower() not in t for t in shown):
+        problems.append(f"{name}: filtering for {word!r} shows {len(shown)} of {total}")
+    if select:
+        box.fill("")
+        page.select_option(f"form.re-filter select[name={select[0]}]", select[1])
+        picked = page.evaluate(
+            f"Array.from(document.querySelectorAll({items!r})).filter(e => !e.hidden).map(e => e.dataset.{select[0]})"
+        )
+        if not picked or any(v != select[1] for v in picked):
+            problems.append(f"{name}: choosing {select[0]} {select[1]!r} shows {picked[:5]}")
+    return problems
+
+
+def test_filter_boxes_filter_the_ledger_and_the_sources(site) -> None:
+    root = site
+
+    def check(contexts):
+        page = _open(contexts["phone"], root / "index.html")
+        problems = _filter_problems(page, "index.html", ".re-cards > .re-card", "dysprosium", ("verdict", "wrong"))
+        page.close()
+        page = _open(contexts["phone"], root / "sources.html")
+        problems += _filter_problems(page, "sources.html", ".sources > li", "usgs", None)
+        page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="data/sources.csv: about 50 rows still have no title or one taken from the URL; five were mended (issue 18); "
+    "remove this mark once every row has its real title",
+)
+def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> None:
+    root = site
+    entries = set(
+        re.findall(r'<li class="kind-[^"]*" id="([^"]+)"', (root / "sources.html").read_text(encoding="utf-8"))
+    )
+
+    def check(contexts):
+        problems = []
+        for path in _pages(root):
+            page = _open(contexts["desktop"], path)
+            titles = page.evaluate(
+                "Array.from(document.querySelectorAll('.re-references li, .sources li')).map(l => l.innerText)"
+            )
+            problems += [
+                f"{path.name}: reference without a real title: {t[:90]!r}" for t in titles if BAD_TITLE.search(t)
+            ]
+            refs = page.evaluate(
+                "Array.from(document.querySelectorAll('.re-references li')).map(l => [l.id, !!l.querySelector('a[href^=\"../sources.html#\"]')])"
+            )
+            problems += [f"{path.name}: reference {i} does not link its entry" for i, linked in refs if not linked]
+            cites = page.evaluate(
+                "Array.from(document.querySelectorAll('a[href*=\"sources.html#\"]')).map(a => a.getAttribute('href').split('#')[1])"
+            )
+            problems += [f"{path.name}: link to source {c!r}, which has no entry" for c in cites if c not in entries]
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_every_page_has_a_cite_block_with_one_click_copy(site) -> None:
+    from playwright.sync_api import sync_playwright
+
+    root = site
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(
+            offline=True, viewport=FIRST_SCREEN, permissions=["clipboard-read", "clipboard-write"]
+        )
+        for path in _pages(root):
+            page = context.new_page()
+            page.goto(path.as_uri(), wait_until="load")
+            block = page.evaluate(
+                "(() => { const c = document.getElementById('cite'); return c ? c.innerText : ''; })()"
+            )
+            for needed in (
+                "Title",
+                "Maintainers",
+                "Version",
+                "Data end",
+                "URL",
+                "@misc{",
+                "China's rare earth pricing power",
+            ):
+                if needed not in block:
+                    problems.append(f"{path.name}: cite block lacks {needed!r}")
+            if block and not re.search(r"\b[0-9a-f]{12}\b|\bunknown\b", block):
+                problems.append(f"{path.name}: cite block names no commit")
+            button = page.query_selector("#cite button[data-copy='cite-bibtex']")
+            if button is None:
+                problems.append(f"{path.name}: no copy button for BibTeX")
+            else:
+                button.click()
+                copied = page.evaluate("navigator.clipboard.readText()")
+                if not copied.startswith("@misc{"):
+                    problems.append(f"{path.name}: the copy button copied {copied[:40]!r}")
+            page.close()
+        browser.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_no_link_leaves_outputs_and_every_anchor_exists(site) -> None:
+    root = site.resolve()
+    problems = []
+    ids: dict[Path, set[str]] = {}
+    for page in sorted(root.rglob("*.html")):
+        if "sweep" in page.relative_to(root).parts[:1]:
+            continue
+        text = page.read_text(encoding="utf-8")
+        for link in re.findall(r'(?:href|src)="([^"]+)"', text):
+            parsed = urlparse(link)
+            if parsed.scheme or link.startswith(("#", "//")):
+                continue
+            target = (page.parent / unquote(parsed.path)).resolve()
+            if root not in target.parents and target != root:
+                problems.append(f"{page.relative_to(root)}: {link} leaves outputs/")
+            elif not target.exists():
+                problems.append(f"{page.relative_to(root)}: {link} leads nowhere")
+            elif parsed.fragment and target.suffix == ".html":
+                if target not in ids:
+                    ids[target] = set(re.findall(r'\bid="([^"]+)"', target.read_text(encoding="utf-8")))
+                if unquote(parsed.fragment) not in ids[target]:
+                    problems.append(f"{page.relative_to(root)}: {link}: no such anchor")
+    staging = [p.relative_to(root).as_posix() for p in root.rglob(".staging*")]
+    assert problems + staging == [], "\n".join((problems + staging)[:40])
+
+
+def test_page_weights_stay_within_budget(site) -> None:
+    root = site.resolve()
+    problems = []
+    for path in _reports(root):
+        text = path.read_text(encoding="utf-8")
+        loaded = {
+            (path.parent / unquote(link)).resolve()
+            for link in re.findall(r'<(?:img|script|link)[^>]+(?:src|href)="([^"#:]+)"', text)
+        }
+        weight = len(text.encode("utf-8")) + sum(p.stat().st_size for p in loaded if p.is_file())
+        if weight > REPORT_BUDGET:
+            problems.append(
+                f"{path.name}: {weight / 1000:.0f} KB with what it loads (budget {REPORT_BUDGET / 1000:.0f} KB)"
+            )
+    total = sum(
+        p.stat().st_size for p in root.rglob("*") if p.is_file() and "sweep" not in p.relative_to(root).parts[:1]
+    )
+    if total > SITE_BUDGET:
+        problems.append(f"the site without the sweep weighs {total / 1e6:.1f} MB (budget {SITE_BUDGET / 1e6:.0f} MB)")
+    assert problems == [], "\n".join(problems)
+
+
+def _words_problems(page, name: str) -> list[str]:
+    text = page.evaluate(  # the page's text, navigation, contents menus and charts aside
+        "(() => { const b = document.body.cloneNode(true); b.querySelectorAll('nav, svg').forEach(n => n.remove());"
+        " document.documentElement.appendChild(b); const t = b.innerText; b.remove(); return t; })()"
+    )
+    problems = [
+        f"{name}: says {m.group(0)!r} (the build)"
+        for m in re.finditer(
+            r"\brun by the build\b|\bthe build\b|\b(last )?built (from|on|in) |\bnot built\b|\btolerance ±|\bcached\b",
+            text,
+            re.IGNORECASE,
+        )
+    ][:3]
+    for abbr in ABBREVIATIONS:
+        first = re.search(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", text)
+        if first and not text[first.end() : first.end() + 2] == " (":
+            problems.append(
+                f"{name}: {abbr} is not spelled out at its first use: {text[max(0, first.start() - 30) : first.end() + 30]!r}"
+            )
+    fonts = page.evaluate(
+        "(() => { const n = document.querySelector('nav'), p = document.querySelector('p');"
+        " return n && p ? [getComputedStyle(n).fontFamily, getComputedStyle(p).fontFamily] : null; })()"
+    )
+    if fonts and fonts[0] != fonts[1]:
+        problems.append(f"{name}: navigation in {fonts[0]!r}, text in {fonts[1]!r}")
+    nav = page.evaluate("(() => { const n = document.querySelector('nav'); return n ? n.innerText : ''; })()")
+    if re.search(r"Index\W+Index", nav):
+        problems.append(f"{name}: navigation reads {nav[:40]!r}")
+    return problems
+
+
+def test_reader_pages_use_words_a_reader_knows(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in _pages(root):
+            page = _open(contexts["desktop"], path)
+            problems += _words_problems(page, path.name)
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])

@@ -167,6 +167,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
             "params",
             "paths",
             "plots",
+            "plots_points",
             "robustness",
             "scale",
             "schema",

@@ -74,7 +74,7 @@ def test_years_are_not_given_thousands_separators() -> None:
 def test_long_tables_are_cut_with_a_link_to_the_full_csv() -> None:
     table = tables.show(pd.DataFrame({"value": range(40)}), "01_example", max_rows=10)
     assert len(cells(table)) == 11  # header + 10 rows
-    assert "First 10 of 40 rows; all 40 rows in" in table.html
+    assert "30 of 40 rows not shown here</span>: the first 10 are above; all 40 rows are in" in table.html
     assert (
         'href="../tables/01_example.csv"' in table.html and 'href="../tables/01_example.provenance.json"' in table.html
     )

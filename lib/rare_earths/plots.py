@@ -1,8 +1,9 @@
-"""The collection's one chart theme, and figure saving (PNG + SVG, reproducible bytes).
+"""The collection's one chart theme, and figure saving (PNG + SVG, reproducible bytes, the data of every point).
 
-Why one file: every chart of the collection shares one theme and one set of conventions (the source line under
-the chart, legends below the data, the "article published" marker on time axes); kept together, a change to a
-convention reaches every chart at once.
+Why one file: every chart of the collection is drawn here, so they share one theme, one set of text sizes (no text
+below 11 CSS px at the size a report shows a chart), one set of conventions (the source line under the chart, legends
+below the data, the "article published" marker on time axes) and one way of saving; `chart_points` (in `plots_points`)
+turns what a figure draws into its data table and hover values.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import seaborn as sns
 
 from . import labels, outputs, paths
 from .forecasts import ARTICLE_DATE
+from .plots_points import tag
 
 PALETTE = ["#b2182b", "#2166ac", "#4d4d4d", "#ef8a62", "#67a9cf", "#999999"]
 SUPPLY_COLOURS = ["#1b7837", "#5aae61", "#a6dba0", "#762a83"]
 FIGSIZE = (9.0, 4.2)
 DPI = 110
-SOURCE_NOTE_SIZE = 7.5
+SOURCE_NOTE_SIZE = 8.5
+SMALL_TEXT = 9  # points: the smallest text of a chart (12 CSS px at the size reports show it)
 ARTICLE_LABEL = "article published"
 DISTINCT = [
     "#b2182b",
@@ -50,6 +53,9 @@ def apply_theme() -> None:
             "axes.spines.right": False,
             "svg.hashsalt": "rare-earths",  # stable SVG ids between runs
             "svg.fonttype": "none",
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": SMALL_TEXT,
         }
     )
 
@@ -65,12 +71,21 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
     In a notebook the saved PNG is also what the notebook shows: the figure is displayed from those
     bytes and closed, so it is not drawn a third time by the inline backend (about 0.3 s per chart).
     """
+    from . import plots_points
+
+    points = plots_points.chart_points(fig)
     targets = []
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = paths.figures_dir(output_root) / f"{name}.{ext}"
         with outputs.atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
+            extra = {"pil_kwargs": {"optimize": True}} if ext == "png" else {}  # smaller PNG, same pixels
+            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta, **extra)
+            if ext == "svg":  # every point carries its values as a <title>: hover or tap shows them, offline
+                tmp.write_text(plots_points.titled_svg(tmp.read_text(encoding="utf-8"), points), encoding="utf-8")
         targets.append(target)
+    data = paths.figures_dir(output_root) / f"{name}.csv"  # exactly the series the chart plots
+    outputs.save_csv(plots_points.points_frame(points), data)
+    targets.append(data)
     _show_instead_of_redrawing(fig, targets[0], {"figure": f"figures/{name}.png", "alt": alt_text(fig)})
     return targets
 
@@ -133,7 +148,7 @@ def monthly_lines(
             xycoords=("data", "axes fraction"),
             xytext=(3, -12),
             textcoords="offset points",
-            fontsize=8,
+            fontsize=SMALL_TEXT,
             color="#555555",
         )
     mark_article(ax)
@@ -157,7 +172,7 @@ def legend_below(ax: plt.Axes, ncol: int = 3) -> None:
             loc="upper left",
             bbox_to_anchor=(0, -0.12),
             ncol=min(ncol, len(handles)),
-            fontsize=8,
+            fontsize=SMALL_TEXT,
             frameon=False,
         )
 
@@ -199,22 +214,30 @@ def quota_timeline(
     columns = [c for c in table.columns if table[c].notna().any()]
     width = 0.8 / max(len(columns), 1)
     for i, col in enumerate(columns):
-        ax.bar(
+        bars = ax.bar(
             table.index + 0.5 + (i - (len(columns) - 1) / 2) * width,
             table[col],
             width=width,
             label=labels.get(col, col),
             color=PALETTE[i],
         )
+        for patch, year, value in zip(bars.patches, table.index, table[col]):
+            tag(patch, [] if pd.isna(value) else [{"series": labels.get(col, col), "x": str(year), "value": value}])
     ax.set(title=title, xlabel="", ylabel="tonnes (REO)")
     ax.yaxis.set_major_formatter(matplotlib_thousands())
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=SMALL_TEXT, frameon=False)
     lanes = list(dict.fromkeys(events.sort_values("date")["what"]))
     for _, ev in events.iterrows():  # one dot per dated measure; the lane says what it was (codes would need a key)
         x, y = decimal_year(ev["date"]), lanes.index(ev["what"])
-        strip.plot([x], [y], marker="o", color=PALETTE[2], markersize=5, alpha=0.8)
-    strip.set_yticks(range(len(lanes)), lanes, fontsize=8)
-    strip.set_title("Dated measures (one dot each)", fontsize=9, fontweight="normal")
+        (dot,) = strip.plot([x], [y], marker="o", color=PALETTE[2], markersize=5, alpha=0.8)
+        when = f"{ev['date'].day} {ev['date']:%b %Y}"
+        tag(dot, [{"panel": "Dated measures", "series": ev["what"], "x": when, "value": float("nan"), "unit": ""}])
+    strip.set_yticks(range(len(lanes)), lanes, fontsize=SMALL_TEXT)
+    strip.set_title(
+        "Dated measures (one dot each; hover or tap a dot for its date and measure)",
+        fontsize=SMALL_TEXT,
+        fontweight="normal",
+    )
     strip.set_ylim(-0.7, len(lanes) - 0.3)
     strip.invert_yaxis()
     strip.grid(axis="y", visible=False)
@@ -233,7 +256,7 @@ def price_panels(
 
     Filled markers are oxide quotes; hollow markers are quotes whose product the report does not state.
     """
-    fig, axes = plt.subplots(1, len(elements), figsize=(10, 4.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(elements), figsize=(10, 4.4), squeeze=False, sharex=True)  # one date range
     for ax, element in zip(axes[0], elements):
         for i, (market, label) in enumerate(markets.items()):
             rows = usd[
@@ -255,7 +278,7 @@ def price_panels(
         mark_article(ax, label=ax is axes[0][0])
         ax.set(title=element, xlabel="", ylabel="USD/kg")
         ax.yaxis.set_major_formatter(matplotlib_thousands())
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=SMALL_TEXT)
     seen: dict[str, Any] = {}
     for ax in axes[0]:
         for handle, name in zip(*ax.get_legend_handles_labels()):
@@ -267,7 +290,7 @@ def price_panels(
         loc="upper left",
         bbox_to_anchor=(0.01, 0.93),
         ncol=min(4, len(seen)),
-        fontsize=8,
+        fontsize=SMALL_TEXT,
         frameon=False,
     )
     source_note(fig, source)
@@ -286,7 +309,7 @@ def annual_lines(table: pd.DataFrame, title: str, ylabel: str, source: str, log:
     mark_article(ax, yearly=True)
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(matplotlib_thousands())
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(fontsize=SMALL_TEXT, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
@@ -307,7 +330,11 @@ def share_bars(
     data = shares.sort_values()
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.4))
     colors = [PALETTE[0] if name == highlight else PALETTE[5] for name in data.index]
-    ax.barh(data.index, data.to_numpy(), color=colors)
+    bars = ax.barh(data.index, data.to_numpy(), color=colors)
+    for patch, name, v in zip(bars.patches, data.index, data.to_numpy()):
+        tag(patch, [{"series": str(name), "x": str(name), "value": float(v), "unit": xlabel}])
+    ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=5))  # ticks that never collide
+    ax.set_xlim(0, float(data.max()) * 1.15 if len(data) and data.max() > 0 else None)  # room for the labels
     for y, v in enumerate(data.to_numpy()):
         ax.annotate(
             label.format(small_number(v) if plain else v),
@@ -315,7 +342,7 @@ def share_bars(
             xytext=(3, 0),
             textcoords="offset points",
             va="center",
-            fontsize=8,
+            fontsize=SMALL_TEXT,
         )
     ax.set(title=title, xlabel=xlabel, ylabel="")
     source_note(fig, source)
@@ -341,13 +368,24 @@ def stage_dots(stages: pd.DataFrame, order: list[str], labels: dict[str, str], t
             continue
         ax.hlines(y, rows["value"].min(), rows["value"].max(), color="#bbbbbb", linewidth=4)
         for _, r in rows.iterrows():
-            ax.plot(
+            (dot,) = ax.plot(
                 r["value"],
                 y,
                 "o",
                 color=PALETTE[0],
                 markerfacecolor=PALETTE[0] if r["verification"] == "publisher_page" else "white",
                 alpha=0.8,
+            )
+            tag(
+                dot,
+                [
+                    {
+                        "series": labels.get(stage, stage),
+                        "x": str(r.get("source_id", "")),
+                        "value": r["value"],
+                        "unit": "%",
+                    }
+                ],
             )
     ax.set_yticks(range(len(order)), [labels.get(s, s) for s in order])
     ax.set(title=title, xlabel="China's share, % (as stated)", xlim=(40, 102))
@@ -364,15 +402,19 @@ def balance_bars(table: pd.DataFrame, title: str, source: str) -> plt.Figure:
         rows = table[table["side"] == side]
         bottom = 0.0
         for i, (_, r) in enumerate(rows.iterrows()):
-            ax.bar(
+            bar = ax.bar(
                 x,
                 r["t"],
                 bottom=bottom,
                 color=(PALETTE if side == "demand" else SUPPLY_COLOURS)[i % 4],
                 edgecolor="white",
             )
+            tag(
+                bar.patches[0],
+                [{"series": str(r["component"]), "x": side, "value": r["t"], "unit": "t NdPr oxide per year"}],
+            )
             ax.annotate(
-                f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=7.5, va="center"
+                f"{r['component']}\n{r['t']:,.0f} t", (x + 0.42, bottom + r["t"] / 2), fontsize=SMALL_TEXT, va="center"
             )
             bottom += r["t"]
     net = float(table.loc[table["component"] == "balance (supply - demand)", "t"].iloc[0])
@@ -390,11 +432,27 @@ def tornado(sens: pd.DataFrame, title: str, source: str) -> plt.Figure:
     data = sens.iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(data) + 1.6))
     base = float(data["base_balance"].iloc[0])
+    unit = "t NdPr oxide (supply - demand)"
     for y, (_, r) in enumerate(data.iterrows()):
-        ax.barh(y, r["balance_low_input"] - base, left=base, color=PALETTE[1])
-        ax.barh(y, r["balance_high_input"] - base, left=base, color=PALETTE[0])
+        name = labels.label(r["input"])
+        for key, colour, how in (
+            ("balance_low_input", PALETTE[1], "lower"),
+            ("balance_high_input", PALETTE[0], "higher"),
+        ):
+            bar = ax.barh(y, r[key] - base, left=base, color=colour)
+            tag(bar.patches[0], [{"series": name, "x": f"input {how}", "value": r[key], "unit": unit}])
+        if r["balance_low_input"] == base and r["balance_high_input"] == base:  # say why a row has no bar
+            ax.annotate(
+                "no effect on the balance",
+                (base, y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=SMALL_TEXT,
+                color="#555555",
+            )
     ax.axvline(base, color="#333333", linewidth=1)
-    ax.set_yticks(range(len(data)), [labels.label(i) for i in data["input"]], fontsize=8)
+    ax.set_yticks(range(len(data)), [labels.label(i) for i in data["input"]], fontsize=SMALL_TEXT)
     ax.set(title=title, xlabel="supply - demand, t NdPr oxide (blue: input lower, red: input higher)")
     ax.xaxis.set_major_formatter(matplotlib_thousands())
     source_note(fig, source)

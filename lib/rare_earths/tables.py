@@ -171,14 +171,20 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
     notes = []
     if total > max_rows:
         where = f'<a href="{TABLES_LINK.format(name=name)}">tables/{name}.csv</a>' if name else "the full table"
-        notes.append(f"First {max_rows} of {total} rows; all {total} rows in {where}.")
+        notes.append(
+            f'<span class="re-rows-hidden">{total - max_rows} of {total} rows not shown here</span>: '
+            f"the first {max_rows} are above; all {total} rows are in {where}."
+        )
     if name:
         notes.append(
             f'Data: <a href="{TABLES_LINK.format(name=name)}">{name}.csv</a> · '
             f'<a href="{PROVENANCE_LINK.format(name=name)}">provenance</a>'
         )
     footer = f'<p class="re-table-note">{" ".join(notes)}</p>' if notes else ""
-    return Table(f'<div class="re-table-wrap">{styler.to_html()}</div>{footer}', frame)
+    table = f'<div class="re-table-wrap">{styler.to_html()}</div><p class="re-scroll-hint">Scroll sideways for more columns →</p>{footer}'
+    if name and name.startswith("claims/"):  # the reader report shows these claims as cards (site/cards.py)
+        table = f'<div class="re-claims" data-claims="{html.escape(name)}">{table}</div><!--/re-claims-->'
+    return Table(table, frame)
 
 
 def references(*frames: pd.DataFrame) -> Table:
@@ -201,10 +207,11 @@ def references(*frames: pd.DataFrame) -> Table:
             if isinstance(row["table_or_page"], str) and row["table_or_page"]
             else ""
         )
+        title = row["title"] if isinstance(row["title"], str) and row["title"].strip() else "untitled page"
         items.append(
             f'<li id="ref-{html.escape(source_id)}" value="{number}">{html.escape(str(row["publisher"]))}, '
-            f'<a href="{html.escape(str(row["url"]))}" rel="noreferrer">{html.escape(str(row["title"]))}</a>{where} ({html.escape(str(date))}).</li>'
+            f'<a href="{html.escape(str(row["url"]))}" rel="noreferrer">{html.escape(title)}</a>{where} ({html.escape(str(date))}) <a class="re-src" href="../sources.html#{html.escape(source_id)}">entry</a>.</li>'
         )
-    listing = f'<ol class="re-references">{"".join(items)}</ol>'
+    listing = f'<ol class="re-references" id="references">{"".join(items)}</ol>'
     note = '<p class="re-table-note">Every source of the collection, with the datasets that cite it: <a href="../sources.html">sources and caveats</a>.</p>'
     return Table(listing + note, table[table["source_id"].isin(list(_cited))])

@@ -232,7 +232,9 @@ def _finish_if_changed(output_root: Path, notebooks: list[Path], built: list[str
     """Rewrite the claims ledger and index only when something they are made from changed (a no-op build imports no pandas)."""
     digest = _collection_digest(output_root, notebooks)
     marker = output_root / ".manifests" / "index.json"
-    current = (output_root / "index.html").exists() and (paths.tables_dir(output_root) / "claims.csv").exists()
+    current = all(
+        (output_root / rel).exists() for rel in ("index.html", "tables/claims.csv", "assets/site.css", "assets/site.js")
+    )  # the site's shared stylesheet and script are written with the index
     if current and read_json(marker).get("key") == digest:
         return
     finish(output_root, built, notebooks)

@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from .. import claims, data, labels, scale
+from .. import data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from .reports import figures, key_finding, reason
+from . import assets, cards, cite, words
+from .reports import figures, key_finding, known_sources
 
 TEMPLATE = "index.html.j2"
 
@@ -31,7 +32,9 @@ def section_entries(
         files = record.get("files", [])
         executed = output_root / "executed" / f"{name}.ipynb"
         run = read_notebook(executed) if f"executed/{name}.ipynb" in files and executed.exists() else None
-        alts = {f["figure"]: f["alt"] for f in figures(run)} if run else {}
+        shown = figures(run) if run else []
+        alts = {f["figure"]: f["alt"] for f in shown}
+        main = next((f for f in shown if f["figure"] in files), None)
         entries.append(
             {
                 "name": name,
@@ -48,6 +51,8 @@ def section_entries(
                     for f in files
                     if f.startswith("figures/") and f.endswith(".png")
                 },
+                "main_figure": Path(main["figure"]).with_suffix(".svg").as_posix() if main else None,
+                "main_alt": main["alt"] if main else "",
                 "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
                 "provenance": {f: _sidecar(f) for f in files if _sidecar(f) in files},
                 "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
@@ -105,15 +110,17 @@ def sweep_entry(output_root: Path) -> dict[str, Any] | None:
 
 
 def wrong(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """What the article got wrong: one sentence per contradicted claim, from the ledger."""
+    """What the article got wrong: one sentence per claim judged wrong or misleading, from the ledger."""
     return [
         {
             "claim_id": r["claim_id"],
             "quote": r["quote"],
-            "reason": reason({k: "" if v is None else str(v) for k, v in r.items()}),
+            "verdict": cards.verdict(r),
+            "slug": scale.slug(cards.verdict(r)),
+            "reason": cards.reason(r),
         }
         for r in rows
-        if r["verdict"] == "contradicted"
+        if cards.is_negative(r)
     ]
 
 
@@ -126,6 +133,7 @@ def render(
 ) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
+    from markupsafe import Markup
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -135,21 +143,28 @@ def render(
     env.filters["num"] = format_number
     env.filters["claim_value"] = lambda v, unit: labels.claim_value(v, str(unit or ""))
     env.filters["label"] = labels.label
-    counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
+    env.filters["slug"] = scale.slug
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
-    titles = {s["name"]: s["title"] for s in sections}
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[cards.verdict(r)] = counts.get(cards.verdict(r), 0) + 1
+    counts = {v: counts[v] for v in scale.ALL if v in counts} or {v: 0 for v in scale.SCALE}
     reports = {s["name"]: s["reader"] for s in sections if s["reader"]}
+    sections_seen = sorted({cards.card(r, {}, "", None, True)["section"] for r in rows})
     return env.get_template(TEMPLATE).render(
         sections=sections,
         claims=rows,
         counts=counts,
         sweep=sweep,
         wrong=wrong(rows),
-        titles=titles,
-        reports=reports,
         built=built_from or {},
         since=since,
+        reports=reports,
         as_of=max((s["as_of"] for s in sections if s.get("as_of")), default=""),
+        cards=Markup(cards.render_all(rows, known_sources(), "sources.html", reports)),
+        filter_box=Markup(cards.filter_box(".re-cards > .re-card", sections_seen)),
+        cite_block=Markup(cite.block()),
+        data_end_line=Markup(cite.data_end_line()),
     )
 
 
@@ -168,6 +183,7 @@ def write(
     built_from: dict[str, str] | None = None,
 ) -> Path:
     """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
+    assets.write(output_root)
     page = render(
         section_entries(output_root, notebooks, records),
         ledger,
@@ -175,4 +191,4 @@ def write(
         built_from,
         since_entry(output_root),
     )
-    return write_text(page, output_root / "index.html")
+    return write_text(words.spell_out(page), output_root / "index.html")

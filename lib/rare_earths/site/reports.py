@@ -1,10 +1,11 @@
 """HTML reports of executed notebooks: self-contained (no network), reader and full versions, key findings.
 
 The reader version is the notebook without code, finished here for readers (The Markup's "findings first"):
-a navigation bar (index, previous and next section, the version with code), a summary on the first screen
-(the key finding, the section's claim verdicts each linking to its row of the ledger, the main figure),
-figure captions linking to each figure's files, data and provenance, and the collection's reader styles.
-Everything is built from the executed notebook and the claim records it wrote: nothing is typed in.
+a navigation bar (index, previous and next section, the version with code), a contents menu, a summary on the
+first screen (the key finding, the section's verdicts each linking to its claim card, the main figure), the
+claims as cards (site/cards.py), every chart as inline SVG whose points show their values on hover or tap, with
+links to its PNG, SVG, the CSV of exactly what it plots and its provenance, abbreviations spelled out, and a
+"Cite this" block. Everything is built from the executed notebook and the files it wrote: nothing is typed in.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import data, labels, paths
+from .. import data, paths
 from ..notebook import notebook_title, read_notebook
+from . import cards, cite, words
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 TEMPLATE = "offline"
 KEY_FINDING_TAG = "key-finding"
-STYLE = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
-VERDICT_MARK = {"confirmed": "✓", "contradicted": "✗", "unverifiable": "?"}
+CLAIMS_BLOCK = re.compile(r'<div class="re-claims" data-claims="([^"]+)">.*?</div><!--/re-claims-->', re.S)
+FIGURE = re.compile(r'<figure class="re-figure"([^>]*)></figure>')  # the placeholder of the offline template
+BUILD_NOTE = re.compile(
+    r'<div class="[^"]*jp-OutputArea-output[^"]*"[^>]*>\s*<pre>[^<]*: run by the build;[^<]*</pre>\s*</div>'
+)
 
 
 def html_exporter(reader: bool) -> Any:
@@ -76,46 +81,39 @@ def claim_records(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _float(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
+def known_sources() -> dict[str, dict[str, str]]:
+    """Rows of data/sources.csv by id (titles and publishers for the cards' source links)."""
+    table = data.sources().astype(object)
+    return {
+        r["source_id"]: {k: "" if v is None or v != v else str(v) for k, v in r.items()}
+        for r in table.to_dict("records")
+    }
 
 
 def reason(record: dict[str, str]) -> str:
-    """One line saying why a claim got its verdict: the two values compared, or why nothing decides it."""
-    claimed, computed, unit = (
-        _float(record.get("claimed_value", "")),
-        _float(record.get("computed_value", "")),
-        record.get("unit", ""),
-    )
-    if computed is not None and computed == computed:
-        return f"claimed {labels.claim_value(claimed, unit)}; the data give {labels.claim_value(computed, unit)}."
-    text = record.get("explanation", "")
-    text = (
-        text.split(": ", 1)[1]
-        if text.startswith(("No sourced value decides it: ", "The data show no such thing: "))
-        else text
-    )
-    return text if len(text) <= 150 else text[:150].rsplit(" ", 1)[0] + "…"
+    """One line saying why a claim got its verdict (site/cards.py reads the ledger's columns)."""
+    return cards.reason(record)
 
 
 def _nav(name: str, all_sections: list[tuple[str, str]], where: str) -> str:
     names = [n for n, _ in all_sections]
     i = names.index(name) if name in names else -1
-    prev = ("../index.html", "Index") if i <= 0 else (f"{names[i - 1]}.html", all_sections[i - 1][1])
     nxt = (
         ("../sources.html", "Sources and caveats")
         if i < 0 or i + 1 >= len(names)
         else (f"{names[i + 1]}.html", all_sections[i + 1][1])
     )
-    return (
-        f'<nav class="re-nav re-nav-{where}" aria-label="sections"><a href="../index.html" rel="index">Index</a>'
-        f'<a href="{html.escape(prev[0])}" rel="prev">← {html.escape(prev[1])}</a>'
-        f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>'
-        f'<a href="{html.escape(name)}.full.html">Version with code</a></nav>'
+    links = (
+        ['<a href="../index.html" rel="index prev">← Index</a>']
+        if i <= 0
+        else [
+            '<a href="../index.html" rel="index">Index</a>',
+            f'<a href="{html.escape(names[i - 1])}.html" rel="prev">← {html.escape(all_sections[i - 1][1])}</a>',
+        ]
     )
+    links.append(f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>')
+    links.append(f'<a href="{html.escape(name)}.full.html">Version with code</a>')
+    return f'<nav class="re-nav re-nav-{where}" aria-label="sections">{"".join(links)}</nav>'
 
 
 def data_as_of(nb: Any) -> str:
@@ -128,13 +126,13 @@ def data_as_of(nb: Any) -> str:
 
 
 def summary(nb: Any, records: list[dict[str, str]]) -> str:
-    """The first screen of a reader report: key finding, claim verdicts (linked to the ledger), main figure."""
-    finding = key_finding(nb)
-    finding = re.sub(r"^Key finding\.\s*", "", finding)
+    """The first screen of a reader report: key finding, claim verdicts (linked to their cards), main figure."""
+    finding = re.sub(r"^Key finding\.\s*", "", key_finding(nb))
+    e = html.escape
     items = "".join(
-        f'<li class="{html.escape(r["verdict"])}"><a href="../index.html#{html.escape(r["claim_id"])}">{html.escape(r["claim_id"])}</a> '
-        f"<q>{html.escape(r['quote'])}</q> <strong>{VERDICT_MARK.get(r['verdict'], '')} {html.escape(r['verdict'])}</strong>: "
-        f"{html.escape(reason(r))}</li>"
+        f'<li><a href="#{e(r["claim_id"])}">{e(r["claim_id"])}</a> '
+        f'<span class="re-badge {cards.scale.slug(cards.verdict(r))}">{e(cards.verdict(r))}</span> '
+        f"<q>{e(r['quote'])}</q></li>"
         for r in records
     )
     verdicts = (
@@ -146,55 +144,103 @@ def summary(nb: Any, records: list[dict[str, str]]) -> str:
     figure = ""
     if shown:
         first = shown[0]
+        svg = Path(first["figure"]).with_suffix(".svg").as_posix()
         figure = (
-            f'<figure class="re-main-figure"><a href="../{html.escape(first["figure"])}"><img src="../{html.escape(first["figure"])}" '
-            f'alt="{html.escape(first["alt"])}"></a></figure>'
+            f'<figure class="re-main-figure"><div class="re-chart-box"><a href="#fig-1"><img src="../{e(svg)}" '
+            f'alt="{e(first["alt"])}"></a></div><p class="re-scroll-hint">Scroll sideways for the whole chart →</p>'
+            "<figcaption>Figure 1 (below, with the value of each point)</figcaption></figure>"
         )
     as_of = data_as_of(nb)
     return (
         '<section class="re-summary" aria-label="summary"><div class="re-summary-text">'
-        + (f'<p class="re-as-of">Data as of {html.escape(as_of)}.</p>' if as_of else "")
-        + f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {html.escape(finding)}</p>'
-        f'<h2 class="re-summary-h">The article\'s claims in this section</h2>{verdicts}</div>{figure}</section>'
+        f'<p id="key-finding" class="re-finding"><strong>Key finding.</strong> {e(finding)}</p>'
+        + (f'<p class="re-as-of re-data-end">Data as of {e(as_of)}.</p>' if as_of else cite.data_end_line())
+        + f'<h2 class="re-summary-h">The article\'s claims in this section</h2>{verdicts}</div>{figure}</section>'
     )
 
 
-def _captions(body: str, folder: Path) -> str:
-    """Number every figure and link it to its PNG, SVG, data (a table of the same name, when there is one) and provenance."""
+def inline_svg(svg: str, prefix: str, alt: str) -> str:
+    """A chart's SVG for inlining: no XML prolog, its ids prefixed (two charts on a page never share one), labelled."""
+    svg = re.sub(r"^.*?(<svg\b)", r"\1", svg, count=1, flags=re.S)
+    for old in set(re.findall(r'\bid="([^"]+)"', svg)):
+        svg = re.sub(rf'(\bid="|url\(#|href="#){re.escape(old)}(["\)])', rf"\g<1>{prefix}-{old}\g<2>", svg)
+    return svg.replace("<svg ", f'<svg class="re-chart" role="img" aria-label="{html.escape(alt)}" ', 1)
+
+
+def _figures(body: str, folder: Path, inline: bool = True) -> str:
+    """Each figure placeholder becomes its chart (inline SVG, points titled; `inline=False`: the SVG file, linked) and
+    a caption linking its files and data."""
     count = 0
 
-    def caption(match: re.Match[str]) -> str:
+    def figure(match: re.Match[str]) -> str:
         nonlocal count
         count += 1
-        figure = html.unescape(match.group(1))
-        stem = Path(figure).stem
-        links = [f'<a href="../{html.escape(figure)}">PNG</a>', f'<a href="../figures/{html.escape(stem)}.svg">SVG</a>']
-        if (folder / "tables" / f"{stem}.csv").exists():
-            links.append(f'<a href="../tables/{html.escape(stem)}.csv">data (CSV)</a>')
-        links.append(f'<a href="../figures/{html.escape(stem)}.provenance.json">provenance</a>')
-        return f"{match.group(0)}<figcaption>Figure {count} · {' · '.join(links)}</figcaption>"
+        attrs = dict(re.findall(r'(data-figure|data-alt)="([^"]*)"', match.group(1)))
+        png, alt = html.unescape(attrs.get("data-figure", "")), html.unescape(attrs.get("data-alt", ""))
+        stem = Path(png).stem
+        e = html.escape
+        svg_path = folder / "figures" / f"{stem}.svg"
+        chart = (
+            inline_svg(svg_path.read_text(encoding="utf-8"), f"f{count}", alt)
+            if svg_path.exists() and inline
+            else f'<img src="../figures/{e(stem)}.svg" alt="{e(alt)}">'
+            if svg_path.exists()
+            else f'<img src="../{e(png)}" alt="{e(alt)}">'
+        )
+        links = [f'<a href="../{e(png)}">PNG</a>', f'<a href="../figures/{e(stem)}.svg">SVG</a>']
+        if (folder / "figures" / f"{stem}.csv").exists():
+            links.append(f'<a class="re-figure-data" href="../figures/{e(stem)}.csv">data of this chart (CSV)</a>')
+        links.append(f'<a href="../figures/{e(stem)}.provenance.json">provenance</a>')
+        hover = " Hover over or tap a point for its value." if "re-pt" in chart else ""
+        return (
+            f'<figure class="re-figure" id="fig-{count}" data-figure="{e(png)}"><div class="re-chart-box">{chart}</div>'
+            '<p class="re-scroll-hint">Scroll sideways for the whole chart →</p>'
+            f"<figcaption>Figure {count}.{hover} {' · '.join(links)}</figcaption></figure>"
+        )
 
-    return re.sub(r'<figure class="re-figure" data-figure="([^"]+)">\s*<img[^>]*>', caption, body)
+    return FIGURE.sub(figure, body)
+
+
+def _cards(body: str, folder: Path, name: str) -> str:
+    """The claims table a notebook showed becomes the section's claim cards (every claim, none cut)."""
+    records = claim_records(folder, name)
+    if not records:
+        return body
+    known = known_sources()
+    block = cards.render_all(records, known, "../sources.html", {}, here=True)
+    return CLAIMS_BLOCK.sub(lambda m: block, body, count=1)
+
+
+def contents(body: str) -> str:
+    """A contents menu of the report's headings (h2), linking their anchors."""
+    heads = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', body, flags=re.S)
+    items = "".join(
+        f'<li><a href="#{h}">{html.escape(re.sub(r"<[^>]+>", "", html.unescape(text)).replace("¶", "").strip())}</a></li>'
+        for h, text in heads
+    )
+    items += '<li><a href="#cite">Cite this</a></li>'
+    return f'<nav aria-label="contents"><details class="re-toc"><summary>Contents</summary><ol>{items}</ol></details></nav>'
 
 
 def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
-    """Add the reader styles, navigation, figure captions and (reader version) the summary to an exported report.
+    """Add the navigation, contents, summary, claim cards, charts, citation and words a reader knows to a report.
 
-    `folder` is the output folder the notebook wrote to (its tables/ and tables/claims/); `name` its stem.
+    `folder` is the output folder the notebook wrote to (its tables/, figures/ and tables/claims/); `name` its stem.
     """
     all_sections = sections()
-    body = body.replace("</head>", f"<style>{STYLE}</style>\n</head>", 1)
-    body = _captions(body, folder)
+    body = _figures(body, folder, inline=reader)  # the version with code links the charts: no figure embedded twice
     top = _nav(name, all_sections, "top")
+    title = notebook_title(nb) or name
     if reader:
-        body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
+        body = BUILD_NOTE.sub("", _cards(body, folder, name))  # the kernel's note on where its files went
         body = re.sub(
             r"(</h1>)",
-            lambda m: m.group(1).replace("</h1>", "") + "</h1>" + summary(nb, claim_records(folder, name)),
+            lambda m: m.group(1) + summary(nb, claim_records(folder, name)),
             body,
             count=1,
         )
         body = body.replace('<a class="anchor-link"', '<a class="anchor-link" aria-hidden="true"')
-    else:
-        body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
-    return body.replace("</main>", _nav(name, all_sections, "bottom") + "</main>", 1)
+        top += contents(body)
+    body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
+    body = body.replace("</main>", cite.block(title) + _nav(name, all_sections, "bottom") + "</main>", 1)
+    return words.spell_out(body) if reader else body

@@ -89,12 +89,20 @@ def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
     )
     env.filters["code"] = inline_code
     env.filters["day"] = lambda v: str(v)[:10] if v else "undated"
+    from markupsafe import Markup
+
+    from . import cite, words
+
     sources = entries(notebooks, data_dir)
-    return env.get_template(TEMPLATE).render(
-        sources=sources,
-        datasets=datasets(data_dir),
-        groups=grouped(sources, datasets(data_dir)),
-        unused=[s for s in sources if not s["datasets"]],
+    return words.spell_out(
+        env.get_template(TEMPLATE).render(
+            cite_block=Markup(cite.block("sources and caveats")),
+            data_end_line=Markup(cite.data_end_line()),
+            sources=sources,
+            datasets=datasets(data_dir),
+            groups=grouped(sources, datasets(data_dir)),
+            unused=[s for s in sources if not s["datasets"]],
+        )
     )
 
 

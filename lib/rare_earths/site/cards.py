@@ -1,0 +1,171 @@
+"""Claim cards: the one place that maps a row of the claims ledger to what a reader sees of a claim.
+
+A card (Full Fact's and PolitiFact's claim pages) holds the quote, a verdict badge (a word of `rare_earths.scale`,
+a symbol and a colour: readable without the colour), the one-line reason, the sources as links, and a "how we
+checked" disclosure with the reading, the values, the data date, the other readings tried and the article's own
+arithmetic. Reports and the index render the same cards; each card's id is its claim id (`#C03-04`).
+
+The columns are those of the ledger contract (`verdict` a word of the scale, `reason`, `main_reading`, `data_date`).
+FALLBACK: until the new ledger columns land on main, a row with the old ones (`explanation`, and `verdict` in
+confirmed/contradicted/unverifiable) is read here, and only here; this fallback goes when the new columns land.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .. import labels, scale
+
+OLD_VERDICTS = {"confirmed": scale.ACCURATE, "contradicted": scale.WRONG, "unverifiable": scale.UNCHECKABLE}  # FALLBACK
+NEGATIVE = (scale.WRONG, scale.MISLEADING, scale.DID_NOT_COME_TRUE)
+
+
+def _text(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None or value != value or str(value) in ("nan", "None", "<NA>") else str(value).strip()
+
+
+def verdict(row: dict[str, Any]) -> str:
+    """The row's verdict as a word of the scale."""
+    word = _text(row, "verdict")
+    word = OLD_VERDICTS.get(word, word)  # FALLBACK: old words, until the new ledger lands
+    if word not in scale.ALL:
+        raise ValueError(f"claim {row.get('claim_id')}: verdict {word!r} is not a word of the scale {scale.ALL}")
+    return word
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def reason(row: dict[str, Any]) -> str:
+    """The one plain sentence saying why (the ledger's `reason`)."""
+    if _text(row, "reason"):
+        return _text(row, "reason")
+    # FALLBACK (old ledger): the two values compared, or why nothing decides it; goes when `reason` lands.
+    claimed, computed, unit = (
+        _float(_text(row, "claimed_value")),
+        _float(_text(row, "computed_value")),
+        _text(row, "unit"),
+    )
+    if computed is not None and computed == computed:
+        return f"The article says {labels.claim_value(claimed, unit)}; the sourced data give {labels.claim_value(computed, unit)}."
+    text = _text(row, "explanation")
+    text = re.sub(r"^(No sourced value decides it|The data show no such thing): ", "", text)
+    text = re.sub(r"\s*\((difference [^)]*|tolerance [^)]*)\)", "", text)
+    return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0] + "…"
+
+
+def _detail(row: dict[str, Any]) -> str:
+    """The long explanation, without the checker's internals (tolerances, differences)."""
+    text = _text(row, "explanation") or _text(row, "reason")  # FALLBACK: `explanation` goes with the old ledger
+    return re.sub(r"\s*\((difference [^)]*|tolerance [^)]*)\)", "", text)
+
+
+def source_ids(row: dict[str, Any], known: dict[str, dict[str, str]]) -> list[str]:
+    """The sources a row names (ids of data/sources.csv appearing in its text), in order of appearance."""
+    text = " ".join(_text(row, k) for k in ("reason", "explanation", "readings", "main_reading", "article_arithmetic"))
+    found = {m.start(): sid for sid in known for m in re.finditer(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", text)}
+    return list(dict.fromkeys(found[k] for k in sorted(found)))
+
+
+def card(
+    row: dict[str, Any], known: dict[str, dict[str, str]], sources_page: str, report: str | None, here: bool
+) -> dict[str, Any]:
+    """The fields of a card, all plain text (escaped when rendered); `report` is the link to the checking report."""
+    word = verdict(row)
+    unit = _text(row, "unit")
+    ids = source_ids(row, known)
+    return {
+        "id": _text(row, "claim_id"),
+        "section": _text(row, "section").zfill(2),
+        "notebook": _text(row, "notebook"),
+        "quote": _text(row, "quote"),
+        "verdict": word,
+        "slug": scale.slug(word),
+        "meaning": scale.MEANING.get(word, ""),
+        "reason": reason(row),
+        "sources": [
+            {
+                "href": f"{sources_page}#{sid}",
+                "text": f"{known[sid].get('publisher', '')}: {known[sid].get('title', '')}",
+            }
+            for sid in ids
+        ],
+        "report": None if here else report,
+        "checked": [
+            (label, value)
+            for label, value in (
+                ("How we read it", _text(row, "main_reading")),
+                ("The article says", labels.claim_value(_float(_text(row, "claimed_value")), unit)),
+                ("The data give", labels.claim_value(_float(_text(row, "computed_value")), unit)),
+                ("Data as of", _text(row, "data_date")),
+                ("What we found", _detail(row)),
+                ("Other readings tried", _text(row, "readings")),
+                ("Does it hold on every reading?", _text(row, "robustness")),
+                ("The article's own arithmetic", _text(row, "article_arithmetic")),
+            )
+            if value and value != "—"
+        ],
+    }
+
+
+def render(fields: dict[str, Any]) -> str:
+    """One card as HTML (every field escaped)."""
+    e = html.escape
+    sources = (
+        "Sources: " + "; ".join(f'<a href="{e(s["href"])}">{e(s["text"])}</a>' for s in fields["sources"])
+        if fields["sources"]
+        else "Sources: the references of its section"
+    )
+    checked = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in fields["checked"])
+    where = (
+        f' · <a href="{e(fields["report"])}#{e(fields["id"])}">checked in section {e(fields["section"])}</a>'
+        if fields["report"]
+        else ""
+    )
+    return (
+        f'<li class="re-card" id="{e(fields["id"])}" data-claim="{e(fields["id"])}" data-verdict="{e(fields["slug"])}" '
+        f'data-section="{e(fields["section"])}">'
+        f'<div class="re-card-head"><a class="re-card-id" href="#{e(fields["id"])}">{e(fields["id"])}</a>'
+        f'<span class="re-badge {e(fields["slug"])}" title="{e(fields["meaning"])}">{e(fields["verdict"])}</span>{where}</div>'
+        f'<blockquote class="re-card-quote">“{e(fields["quote"])}”</blockquote>'
+        f'<p class="re-card-reason">{e(fields["reason"])}</p>'
+        f'<p class="re-card-meta">{sources}</p>'
+        f"<details><summary>How we checked</summary><dl>{checked}</dl></details></li>"
+    )
+
+
+def render_all(
+    rows: list[dict[str, Any]],
+    known: dict[str, dict[str, str]],
+    sources_page: str,
+    reports: dict[str, str],
+    here: bool = False,
+) -> str:
+    """Cards for ledger rows, as a list; `reports` maps a notebook to its report's link."""
+    items = "".join(render(card(r, known, sources_page, reports.get(_text(r, "notebook")), here)) for r in rows)
+    return f'<ol class="re-cards">{items}</ol>'
+
+
+def filter_box(items: str, sections: list[str]) -> str:
+    """The ledger's filter: words, section and verdict (works offline, site.js)."""
+    verdicts = "".join(f'<option value="{scale.slug(v)}">{html.escape(v)}</option>' for v in scale.ALL)
+    options = "".join(f'<option value="{html.escape(s)}">section {html.escape(s)}</option>' for s in sections)
+    return (
+        f'<form class="re-filter" role="search" data-items="{html.escape(items)}">'
+        '<label>Find a claim <input type="search" name="q" placeholder="words, e.g. dysprosium, 51%"></label>'
+        f'<label>Section <select name="section"><option value="">all</option>{options}</select></label>'
+        f'<label>Verdict <select name="verdict"><option value="">all</option>{verdicts}</select></label>'
+        '<output aria-live="polite"></output></form>'
+    )
+
+
+def is_negative(row: dict[str, Any]) -> bool:
+    """Did the article get this one wrong (wrong, misleading, did not come true)?"""
+    return verdict(row) in NEGATIVE

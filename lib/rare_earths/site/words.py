@@ -1,0 +1,64 @@
+"""Words a reader knows: abbreviations spelled out on first use in a page's text (never inside charts or code)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+ABBREVIATIONS = {
+    "REO": "rare-earth oxide",
+    "HHI": "Herfindahl–Hirschman index of concentration",
+    "NdPr": "neodymium-praseodymium",
+    "Dy": "dysprosium",
+    "Tb": "terbium",
+    "CIF": "cost, insurance and freight: the price at the buyer's port",
+    "FOB": "free on board: the price at the seller's port",
+}
+SKIP = {
+    "svg",
+    "script",
+    "style",
+    "title",
+    "head",
+    "code",
+    "pre",
+    "nav",
+    "abbr",
+    "select",
+    "option",
+    "textarea",
+    "button",
+}
+TAG = re.compile(r"(<[^>]+>)")
+
+
+def spell_out(page: str) -> str:
+    """Expand the first use of each abbreviation in the text of `page`: 'REO (rare-earth oxide)'."""
+    pending = dict(ABBREVIATIONS)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w-])")
+    depth: dict[str, int] = {}
+    out = []
+    for part in TAG.split(page):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            key = name.group(1).lower() if name else ""
+            if key in SKIP | {"details", "summary"} and not part.endswith("/>"):
+                depth[key] = depth.get(key, 0) + (-1 if part.startswith("</") else 1)
+            out.append(part)
+            continue
+        hidden = depth.get("details", 0) > depth.get(
+            "summary", 0
+        )  # a closed disclosure: not the first use a reader sees
+        if not pending or hidden or any(depth.get(k, 0) > 0 for k in SKIP):
+            out.append(part)
+            continue
+
+        def expand(m: re.Match[str]) -> str:
+            word = m.group(1)
+            if word not in pending:
+                return word
+            meaning = pending.pop(word)
+            return f'<abbr title="{html.escape(meaning)}">{word}</abbr> ({html.escape(meaning)})'
+
+        out.append(pattern.sub(expand, part))
+    return "".join(out)
