@@ -156,7 +156,10 @@ SMM_DATES = {  # SMM China domestic quotes: the date the quote is for
     range(87, 89): ("2025-08-21", "week", "SMM weekly review, week to 21 Aug 2025"),
     range(89, 90): ("2025-08-28", "week", "SMM weekly review, week to 28 Aug 2025"),
     range(90, 91): ("2025-11-20", "week", "SMM weekly review, week to 20 Nov 2025"),
+    range(127, 130): ("2025-09-04", "week", "SMM weekly review, week to 4 Sep 2025 (the last before the article)"),
 }
+APPENDED = range(127, 130)
+"""Lead rows added after data/sources.csv was first curated: their sources are written at its end."""
 LEFT_OUT = {
     "7-12, 19, 24, 111, 112": "repeat a figure kept from the report closer to the original (Nikkei/Argus, Nasdaq)",
     "13, 14, 20": "qualitative only ('nearly tripled', 'more than doubled', '5% below China'); quoted in notebook 03's narrative",
@@ -230,6 +233,7 @@ def build(src: Sources) -> int:
                     notes=""
                     if re.match(r"\d{4}-\d{2}-\d{2}", r["date_published"])
                     else f"date shown: {r['date_published']}",
+                    last=i in APPENDED,
                 ),
                 quote=r["quote"],
                 note=note,

@@ -51,6 +51,7 @@ class Sources:
 
     def __init__(self):
         self.by_url = {}
+        self.late = set()  # urls registered with last=True: written after every other source
 
     def add(
         self,
@@ -65,8 +66,14 @@ class Sources:
         notes="",
         source_id=None,
         date_read="",
+        last=False,
     ):
-        """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ)."""
+        """Register the page at `url` (once) and return its source_id (`date_read` defaults to DATE_READ).
+
+        `last=True` keeps a page added after the file was first curated at the end of data/sources.csv, so
+        earlier rows keep their place (and parallel additions merge as appended lines)."""
+        if last:
+            self.late.add(url)
         if url in self.by_url:
             return self.by_url[url]["source_id"]
         d = iso_date(date_published)
@@ -92,8 +99,9 @@ class Sources:
         return source_id
 
     def rows(self):
-        """All registered sources, in registration order."""
-        return list(self.by_url.values())
+        """All registered sources, in registration order; pages registered with last=True at the end."""
+        rows = list(self.by_url.items())
+        return [v for u, v in rows if u not in self.late] + [v for u, v in rows if u in self.late]
 
 
 def read_leads(name):
