@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import claims, labels
+from .. import claims, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from .reports import figures, key_finding, reason
+from .reports import figures, key_finding
 
 TEMPLATE = "index.html.j2"
 
@@ -77,17 +77,31 @@ def sweep_entry(output_root: Path) -> dict[str, Any] | None:
     }
 
 
+def verdict_lists(statements: pd.DataFrame) -> dict[str, list[dict[str, str]]]:
+    """The article's statements that are wrong, misleading and roughly right: each with its parts and reason, from the ledger."""
+    rows = statements.astype(object).where(statements.notna(), "").to_dict("records") if len(statements) else []
+    return {
+        verdict: [
+            {
+                "statement_id": str(r["statement_id"]),
+                "claim_id": str(r["claim_ids"]).split(";")[0],
+                "claim_ids": str(r["claim_ids"]).replace(";", ", "),
+                "quote": str(r["quote"]),
+                "reason": str(r["reason"]),
+            }
+            for r in rows
+            if r["verdict"] == verdict
+        ]
+        for verdict in (scale.WRONG, scale.MISLEADING, scale.ROUGHLY_RIGHT)
+    }
+
+
 def wrong(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """What the article got wrong: one sentence per contradicted claim, from the ledger."""
-    return [
-        {
-            "claim_id": r["claim_id"],
-            "quote": r["quote"],
-            "reason": reason({k: "" if v is None else str(v) for k, v in r.items()}),
-        }
-        for r in rows
-        if r["verdict"] == "contradicted"
-    ]
+    """What the article got wrong: the statements whose verdict is wrong (robustly: on every reading of every part)."""
+    frame = pd.DataFrame(rows)
+    if frame.empty or "statement_id" not in frame:
+        return []
+    return verdict_lists(claims.statements(frame))[scale.WRONG]
 
 
 def render(
@@ -107,7 +121,11 @@ def render(
     env.filters["num"] = format_number
     env.filters["claim_value"] = lambda v, unit: labels.claim_value(v, str(unit or ""))
     env.filters["label"] = labels.label
-    counts = claims.summary(ledger).to_dict() if len(ledger) else {v: 0 for v in claims.VERDICTS}
+    env.filters["slug"] = lambda v: str(v).replace("'", "").replace(" ", "-")
+    current = len(ledger) and "statement_id" in ledger and ledger["verdict"].isin(claims.VERDICTS).all()
+    counts = claims.summary(ledger).to_dict() if current else {v: 0 for v in claims.VERDICTS}
+    statements = claims.statements(ledger) if current else pd.DataFrame(columns=claims.STATEMENT_COLUMNS)
+    statement_counts = statements["verdict"].value_counts().reindex(list(claims.VERDICTS), fill_value=0).to_dict()
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
     titles = {s["name"]: s["title"] for s in sections}
     reports = {s["name"]: s["reader"] for s in sections if s["reader"]}
@@ -115,8 +133,10 @@ def render(
         sections=sections,
         claims=rows,
         counts=counts,
+        statement_counts=statement_counts,
+        statements_total=len(statements),
         sweep=sweep,
-        wrong=wrong(rows),
+        lists=verdict_lists(statements),
         titles=titles,
         reports=reports,
         built=built_from or {},

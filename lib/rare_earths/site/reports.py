@@ -22,7 +22,16 @@ TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 TEMPLATE = "offline"
 KEY_FINDING_TAG = "key-finding"
 STYLE = (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
-VERDICT_MARK = {"confirmed": "✓", "contradicted": "✗", "unverifiable": "?"}
+VERDICT_MARK = {
+    "accurate": "✓",
+    "roughly right": "≈",
+    "misleading": "!",
+    "wrong": "✗",
+    "can't be checked": "?",
+    "came true": "✓",
+    "did not come true": "✗",
+    "not yet decidable": "…",
+}
 
 
 def html_exporter(reader: bool) -> Any:
@@ -84,7 +93,9 @@ def _float(text: str) -> float | None:
 
 
 def reason(record: dict[str, str]) -> str:
-    """One line saying why a claim got its verdict: the two values compared, or why nothing decides it."""
+    """One line saying why a claim got its verdict: the ledger's reason, or (older records) the two values compared."""
+    if record.get("reason"):
+        return record["reason"]
     claimed, computed, unit = (
         _float(record.get("claimed_value", "")),
         _float(record.get("computed_value", "")),
@@ -114,7 +125,8 @@ def _nav(name: str, all_sections: list[tuple[str, str]], where: str) -> str:
         f'<nav class="re-nav re-nav-{where}" aria-label="sections"><a href="../index.html" rel="index">Index</a>'
         f'<a href="{html.escape(prev[0])}" rel="prev">← {html.escape(prev[1])}</a>'
         f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>'
-        f'<a href="{html.escape(name)}.full.html">Version with code</a></nav>'
+        f'<a href="{html.escape(name)}.full.html">Version with code</a>'
+        f'<a href="../methodology.html">How we checked</a></nav>'
     )
 
 
@@ -123,7 +135,7 @@ def summary(nb: Any, records: list[dict[str, str]]) -> str:
     finding = key_finding(nb)
     finding = re.sub(r"^Key finding\.\s*", "", finding)
     items = "".join(
-        f'<li class="{html.escape(r["verdict"])}"><a href="../index.html#{html.escape(r["claim_id"])}">{html.escape(r["claim_id"])}</a> '
+        f'<li class="{html.escape(r["verdict"].replace(chr(39), "").replace(" ", "-"))}"><a href="../index.html#{html.escape(r["claim_id"])}">{html.escape(r["claim_id"])}</a> '
         f"<q>{html.escape(r['quote'])}</q> <strong>{VERDICT_MARK.get(r['verdict'], '')} {html.escape(r['verdict'])}</strong>: "
         f"{html.escape(reason(r))}</li>"
         for r in records
