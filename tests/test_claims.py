@@ -167,7 +167,8 @@ def test_the_rules_of_the_scale() -> None:
         (["came true", "not yet decidable"], "not yet decidable"),
         (["came true", "came true"], "came true"),
         (["did not come true", "not yet decidable"], "did not come true"),
-        (["accurate", "not yet decidable"], "accurate"),  # the facts decide a statement that also forecasts
+        (["accurate", "not yet decidable"], "not yet decidable"),  # a forecast whose premise holds
+        (["misleading", "not yet decidable"], "misleading"),  # a forecast whose premise fails
         (["wrong", "did not come true"], "wrong"),
     ],
 )

@@ -197,6 +197,11 @@ def check(
         extra.append("It holds at the source's rounding, not at the article's precision.")
     if arith.startswith("does not hold"):
         extra.append("The article's own figures do not give it.")
+    undecided = [r.name for r, o in counted[1:] if o == scale.OPEN]
+    if undecided and verdict in (scale.WRONG, scale.ACCURATE):
+        extra.append(
+            f"No data decide the reading '{undecided[0]}'." if len(undecided) == 1 else "Other readings have no data."
+        )
     text = reasons.sentence(
         reasons.template_kind(str(row["claim_kind"]), str(row["unit"]), verdict, absent, forecast),
         verdict,
@@ -411,5 +416,6 @@ def _statement_reason(verdict: str, parts: pd.DataFrame) -> str:
         scale.WRONG: "every part that can be checked is wrong",
         scale.UNCHECKABLE: "no part can be checked",
     }.get(verdict, "its forecasts are judged as they come due")
-    worst = next((r for r in parts.itertuples() if r.verdict == verdict), parts.iloc[0])
-    return f"{verdict[0].upper() + verdict[1:]}: {lead} ({said}). {getattr(worst, 'reason', '')}".strip()
+    worst = next((r for r in parts.itertuples() if r.verdict == verdict), next(parts.itertuples()))
+    detail = str(getattr(worst, "reason", "")).split(": ", 1)[-1]
+    return f"{verdict[0].upper() + verdict[1:]}: {lead} ({said}). {worst.claim_id}: {detail}".strip()

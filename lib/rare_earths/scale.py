@@ -95,20 +95,16 @@ def decide(
 
 STATEMENT_RULES = (
     (UNCHECKABLE, "no part can be checked"),
-    (DID_NOT_COME_TRUE, "every part that can be judged is a forecast and at least one did not come true"),
-    (CAME_TRUE, "every part that can be judged is a forecast and all came true"),
-    (NOT_YET_DECIDABLE, "every part that can be judged is a forecast and at least one is still open"),
-    (ACCURATE, "every part of fact that can be checked is accurate, and none is left unchecked"),
-    (
-        ROUGHLY_RIGHT,
-        "every part of fact that can be checked is accurate or roughly right (or some part can't be checked)",
-    ),
-    (WRONG, "every part of fact that can be checked is wrong"),
+    (WRONG, "every part of fact that can be checked is wrong (whatever its forecasts)"),
+    (MISLEADING, "the statement forecasts, and a part of fact it rests on is wrong or misleading"),
+    (DID_NOT_COME_TRUE, "the statement forecasts, its facts hold, and at least one forecast did not come true"),
+    (CAME_TRUE, "the statement forecasts, its facts hold, and every forecast came true"),
+    (NOT_YET_DECIDABLE, "the statement forecasts, its facts hold, and at least one forecast is still open"),
+    (ACCURATE, "every part can be checked and is accurate"),
+    (ROUGHLY_RIGHT, "every part that can be checked is accurate or roughly right (or some part can't be checked)"),
     (MISLEADING, "otherwise: some parts hold and others fail, or a part is misleading"),
 )
-"""(verdict, condition) for a statement of the article, from the verdicts of its parts, in the order tried.
-
-Forecast parts of a statement that also states facts are reported in its reason, but the facts decide it."""
+"""(verdict, condition) for a statement of the article, from the verdicts of its parts, in the order tried."""
 
 
 def combine(parts: list[str] | tuple[str, ...]) -> str:
@@ -120,15 +116,16 @@ def combine(parts: list[str] | tuple[str, ...]) -> str:
     forecasts = [p for p in parts if p in FORECAST_OUTCOMES]
     if not facts and not forecasts:
         return UNCHECKABLE
-    if not facts:
+    if facts and all(p == WRONG for p in facts):
+        return WRONG
+    if forecasts:
+        if any(p in (WRONG, MISLEADING) for p in facts):
+            return MISLEADING
         if DID_NOT_COME_TRUE in forecasts:
             return DID_NOT_COME_TRUE
         return CAME_TRUE if all(p == CAME_TRUE for p in forecasts) else NOT_YET_DECIDABLE
-    unchecked = UNCHECKABLE in parts
     if all(p == ACCURATE for p in facts):
-        return ROUGHLY_RIGHT if unchecked else ACCURATE
+        return ROUGHLY_RIGHT if UNCHECKABLE in parts else ACCURATE
     if all(p in (ACCURATE, ROUGHLY_RIGHT) for p in facts):
         return ROUGHLY_RIGHT
-    if all(p == WRONG for p in facts):
-        return WRONG
     return MISLEADING

@@ -289,7 +289,12 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             value_main.direction,
             f"at the article's date, {value_main.basis}",
             notebook,
-            readings=[Reading(f"unit value {at_date} against {base}", uv_main.direction)],
+            readings=[
+                Reading(f"unit value {at_date} against {base}", uv_main.direction),
+                Reading(
+                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
+                ),
+            ],
             data_date=span,
             sources=value_ids,
             note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s, and the unit value {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'}.",
@@ -309,7 +314,12 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             value_main.direction,
             f"at the article's date, {value_main.basis}",
             notebook,
-            readings=[Reading(f"unit value {at_date} against {base}", uv_main.direction)],
+            readings=[
+                Reading(f"unit value {at_date} against {base}", uv_main.direction),
+                Reading(
+                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
+                ),
+            ],
             data_date=span,
             sources=value_ids,
             note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s.",

@@ -142,10 +142,9 @@ def check_claims(
                 Reading("range low end", dy_cn["low"], True),
                 Reading("range high end", dy_cn["high"], True),
                 Reading("dysprosium-iron alloy", dy_alloy["mid"]),
-                Reading("dysprosium metal (no quote in the data)", None),
+                Reading("a dysprosium metal price (none is in the data)", None),
             ],
             data_date=str(dy_cn["date"].date()),
-            note="No dysprosium metal price is in the data, so whether the article's figure is a metal price cannot be told.",
         ),
         claims.check(
             "C03-05",
