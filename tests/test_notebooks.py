@@ -45,7 +45,8 @@ def test_build_writes_reports_figures_tables_and_index(built) -> None:
         )  # outputs kept (formatted tables, references), only code hidden
         assert 'id="key-finding"' in reader and 'rel="prev"' in reader and 'rel="next"' in reader
         assert "<img" in reader, f"{p.stem}: no figure in the reader report"
-    assert "No sourced value decides it" in (root / "html" / "01_exports.html").read_text(encoding="utf-8")
+    report = (root / "html" / "01_exports.html").read_text(encoding="utf-8")
+    assert "be checked: no source other than the article" in report and 'href="../methodology.html"' in report
     index = (root / "index.html").read_text(encoding="utf-8")
     assert 'href="html/01_exports.html"' in index and 'href="tables/claims.csv"' in index
     for name in ("01_exports_volume", "01_magnet_exports"):
