@@ -156,6 +156,7 @@ SMM_DATES = {  # SMM China domestic quotes: the date the quote is for
     range(87, 89): ("2025-08-21", "week", "SMM weekly review, week to 21 Aug 2025"),
     range(89, 90): ("2025-08-28", "week", "SMM weekly review, week to 28 Aug 2025"),
     range(90, 91): ("2025-11-20", "week", "SMM weekly review, week to 20 Nov 2025"),
+    range(127, 130): ("2025-09-04", "week", "SMM weekly review, week to 4 Sep 2025 (the last before the article)"),
 }
 LEFT_OUT = {
     "7-12, 19, 24, 111, 112": "repeat a figure kept from the report closer to the original (Nikkei/Argus, Nasdaq)",

@@ -7,13 +7,15 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from rare_earths import claims, data, paths
+from rare_earths import claims, data, paths, scale
 from rare_earths.sections import (
     defense,
     export_claims,
     outlook,
-    policy,
+    outlook_claims,
+    policy_claims,
     price_claims,
     prices,
     refining_claims,
@@ -44,7 +46,7 @@ def records_by_section() -> dict[str, list]:
     scenario = outlook.Scenario(**{k: p7[k] for k in outlook.Scenario.__dataclass_fields__})
     return {
         "01": export_claims.check_claims(load("china_exports_monthly"), "2025-08", "01")[0],
-        "02": policy.check_claims(
+        "02": policy_claims.check_claims(
             load("policy_events"),
             load("china_quotas"),
             load("china_exports_monthly"),
@@ -67,7 +69,7 @@ def records_by_section() -> dict[str, list]:
         "06": responses.check_claims(
             load("usgs_world_production"), load("country_responses"), usd, rates, ARTICLE_DATE, "06"
         ),
-        "07": outlook.check_claims(scenario, load("country_responses"), usd, ARTICLE_DATE, "07"),
+        "07": outlook_claims.check_claims(scenario, load("country_responses"), usd, ARTICLE_DATE, "07"),
         "08": _section_08(quotes),
     }
 
@@ -89,26 +91,121 @@ def test_each_section_checks_exactly_its_own_claims_and_at_least_three(records_b
     assert len(ids) >= 3
 
 
-def test_every_record_has_a_verdict_a_robustness_and_an_explanation(records_by_section) -> None:
-    for record in (r for rs in records_by_section.values() for r in rs):
-        assert record.verdict in claims.VERDICTS and record.robustness and record.explanation.strip()
+def _all(records_by_section) -> list:
+    return [r for rs in records_by_section.values() for r in rs]
+
+
+def test_every_record_has_a_verdict_a_robustness_and_a_reason(records_by_section) -> None:
+    for record in _all(records_by_section):
+        assert record.verdict in claims.VERDICTS and record.robustness and record.reason.strip()
+        assert record.main_reading and record.statement_id
+
+
+def test_every_decided_verdict_names_the_date_of_its_data(records_by_section) -> None:
+    undated = [
+        r.claim_id
+        for r in _all(records_by_section)
+        if r.verdict not in ("can't be checked", "not yet decidable") and not (r.data_date and r.sources)
+    ]
+    assert undated == []
+
+
+INTERNAL = re.compile(
+    r"attribution|direction|\bratio\b|_|\(rare_earths|rare_earths\.|\.csv|\bdata/|-undated|-\d{4}-\d{2}-\d{2}\b|\bMCS \d|"
+    r"\bGACC\b|claimed_value|computed_value|tolerance|\bnan\b|yyyymm|\b\d{6}\b"
+)
+
+
+def _too_precise(text: str) -> list[str]:
+    """Numbers in a sentence with more than four significant digits (thousands separators and dates aside)."""
+    out = []
+    for token in re.findall(r"\d[\d,]*(?:\.\d+)?", text):
+        digits = token.replace(",", "")
+        whole, _, frac = digits.partition(".")
+        significant = (whole.lstrip("0") + frac) if whole.strip("0") else frac.lstrip("0")
+        significant = significant if frac else significant.rstrip("0")
+        if len(significant) > 4:
+            out.append(token)
+    return out
+
+
+def test_reasons_are_plain_sentences_a_journalist_can_quote(records_by_section) -> None:
+    bad = {}
+    for r in _all(records_by_section):
+        problems = INTERNAL.findall(r.reason) + _too_precise(r.reason)
+        if problems or not r.reason.startswith(r.verdict[0].upper() + r.verdict[1:] + ":") or r.reason.count(". ") > 4:
+            bad[r.claim_id] = (problems, r.reason)
+    assert bad == {}
+
+
+def test_the_reason_check_catches_machine_wording() -> None:
+    assert INTERNAL.search("claimed 1 attribution; the data give 0 attribution")
+    assert INTERNAL.search("claimed 3 ratio") and INTERNAL.search("900 lb in tonnes (rare_earths.units)")
+    assert _too_precise("0.076923%") == ["0.076923"] and _too_precise("45,455 t") == ["45,455"]
+    assert _too_precise("6.12 million yuan, 45,500 t, 2025, 1,650,000") == []
+
+
+def test_robustness_labels_agree_with_the_readings(records_by_section) -> None:
+    from rare_earths.robustness import parse, robustness
+
+    for r in _all(records_by_section):
+        outcomes = [o for _, o in parse(r.readings)]
+        assert outcomes, f"{r.claim_id}: no readings recorded"
+        assert robustness(outcomes) == r.robustness, f"{r.claim_id}: label {r.robustness!r}, readings {r.readings!r}"
+        if r.verdict == "accurate":
+            assert "fails" not in outcomes, r.claim_id
+        if r.verdict == "wrong":
+            assert "holds" not in outcomes or r.basis.startswith("The data show no such thing"), r.claim_id
+
+
+def test_a_label_that_disagrees_with_its_readings_is_caught() -> None:
+    from rare_earths.robustness import parse, robustness
+
+    text = "main reading: yes (holds); a restart at some earlier time: none (no data)"
+    assert robustness([o for _, o in parse(text)]) != "holds under every reading"
 
 
 def test_known_verdicts(records_by_section) -> None:
     """A few verdicts that follow directly from the data, so a regression in the checks shows."""
-    by_id = {r.claim_id: r for rs in records_by_section.values() for r in rs}
-    assert by_id["C01-01"].verdict == "confirmed"  # 5,994.3 -> 5,792 t is -3.4%
-    assert by_id["C01-03"].verdict == "unverifiable"  # no sourced August value
+    by_id = {r.claim_id: r for r in _all(records_by_section)}
+    assert by_id["C01-01"].verdict == "accurate"  # 5,994.3 -> 5,792 t is -3.4%
+    assert by_id["C01-03"].verdict == "can't be checked"  # no sourced August value
     assert (
-        by_id["C00-02"].verdict == "contradicted" and by_id["C00-02"].robustness == "depends on reading"
+        by_id["C00-02"].verdict == "misleading" and by_id["C00-02"].robustness == "depends on reading"
     )  # up y/y, down m/m
+    assert by_id["C00-07"].verdict == "wrong" and "quadrupling" in by_id["C00-07"].reason  # +204%, not +300%
     assert by_id["C02-10"].article_arithmetic.startswith("does not hold")  # 850 / 300 < 3
+    assert by_id["C04-02"].verdict == "roughly right"  # 92.3% against a source's 92%: false precision
     assert by_id["C06-03"].robustness == "depends on reading"  # MCS 2025 vs MCS 2026
-    assert by_id["C06-10"].verdict == "contradicted" and "Burma" in by_id["C06-10"].explanation
-    assert "METAL" in by_id["C03-07"].explanation
+    assert by_id["C06-04"].verdict == "wrong"  # China's quota went to two groups, each far above MP's output
+    assert by_id["C06-10"].verdict == "wrong" and "Burma" in by_id["C06-10"].reason
+    assert "metal" in by_id["C03-07"].reason
+    assert by_id["C07-12"].verdict in ("accurate", "roughly right")  # 2-4 kg of magnet per robot
     assert all(by_id[c].notebook == "08" for c in ("C07-01", "C07-04", "C07-06", "C07-11"))  # scored after the article
-    assert by_id["C07-05"].verdict == "contradicted"  # the premise of C07-04
-    assert by_id["C01-12"].verdict == "contradicted"  # 2025 export volume 62,585 t, up on 55,431 t in 2024
+    assert by_id["C07-01"].verdict in scale.FORECAST_OUTCOMES
+    assert by_id["C01-12"].verdict == "did not come true"  # 2025 export volume 62,585 t, up on 55,431 t in 2024
+    assert by_id["C07-05"].verdict == "accurate" and by_id["C07-05"].data_date == "2025-09-04"  # SMM, 4 Sep 2025
+
+
+def test_a_check_at_a_date_uses_no_data_far_from_it(records_by_section) -> None:
+    """The Dy oxide premise rests on the quote nearest the article's date; without one near it, nothing is decided."""
+    quotes = data.load("prices")
+    late = (quotes["element"] == "Dy") & (quotes["product"] == "oxide") & (quotes["date"] > pd.Timestamp("2025-08-01"))
+    usd = prices.in_usd_per_kg(quotes[~late], data.load("exchange_rates"))
+    p7 = _parameters("07_outlook.ipynb")
+    scenario = outlook.Scenario(**{k: p7[k] for k in outlook.Scenario.__dataclass_fields__})
+    by_id = {
+        r.claim_id: r
+        for r in outlook_claims.check_claims(scenario, data.load("country_responses"), usd, ARTICLE_DATE, "07")
+    }
+    assert by_id["C07-05"].verdict == "can't be checked" and "no data near the date" in by_id["C07-05"].reason
+
+
+def test_statements_cover_every_claim_once(records_by_section) -> None:
+    table = claims.statements(claims.to_frame(_all(records_by_section)))
+    ids = [i for cell in table["claim_ids"] for i in cell.split(";")]
+    assert sorted(ids) == sorted(claims.inventory()["claim_id"])
+    assert set(table["verdict"]) <= set(claims.VERDICTS) and table["reason"].str.len().gt(0).all()
 
 
 def test_the_value_series_derives_only_what_two_totals_determine() -> None:
@@ -172,13 +269,13 @@ def test_the_key_finding_check_catches_a_typed_number() -> None:
 def test_attribution_verdicts_follow_from_the_source_rows(records_by_section) -> None:
     """Attributions are decided by what the sourced rows say and when, never by a typed True or False."""
     by_id = {r.claim_id: r for rs in records_by_section.values() for r in rs}
-    assert by_id["C04-05"].verdict == "contradicted" and "July 2025, before the article" in by_id["C04-05"].explanation
-    assert by_id["C06-01"].verdict == "contradicted"  # MP produced 45,455 t REO in 2024: no 2025 restart
-    assert by_id["C06-15"].verdict == "confirmed"
+    # MP stopped selling to China in July 2025: true until then, outdated when the article appeared
+    assert by_id["C04-05"].verdict == "misleading" and "July 2025, before the article" in by_id["C04-05"].reason
+    assert by_id["C06-01"].verdict == "misleading"  # producing in 2024: a restart, but no urgent one in 2025
+    assert by_id["C06-15"].verdict == "accurate"
     # the Lynas source reports its first heavy rare-earth oxides, not that it was first outside China
     assert (
-        by_id["C06-08"].verdict == "unverifiable"
-        and "not that it was the first outside China" in by_id["C06-08"].explanation
+        by_id["C06-08"].verdict == "can't be checked" and "not that no company outside China" in by_id["C06-08"].reason
     )
 
 
@@ -195,7 +292,7 @@ def test_attributions_change_with_the_rows(records_by_section) -> None:
             data.load("usgs_world_production"), moves, usd, data.load("exchange_rates"), ARTICLE_DATE, "06"
         )
     }
-    assert by_id["C06-08"].verdict == "confirmed"
+    assert by_id["C06-08"].verdict == "accurate"
     s04 = {
         r.claim_id: r
         for r in refining_claims.check_claims(
@@ -208,7 +305,7 @@ def test_attributions_change_with_the_rows(records_by_section) -> None:
         )
     }
     assert (
-        s04["C04-05"].verdict == "unverifiable"
+        s04["C04-05"].verdict == "can't be checked"
     )  # sales ending after the article do not show where ore went before it
 
 

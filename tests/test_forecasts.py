@@ -106,14 +106,18 @@ def test_every_forecast_of_the_real_data_has_an_outcome_a_reason_and_a_data_date
     conditions = table["condition_claim_id"].dropna()
     assert set(claims_table.loc[list(conditions), "section"]) == {"08"}  # each condition is a claim of its own
     by_id = {o.claim_id: o for o in outcomes}
-    if by_id["C07-04"].premise_held is not None:  # the price before the article: in the data as of today
-        assert by_id["C07-04"].premise_held is False  # SMM had Dy oxide above 1.65 million yuan/t by July 2025
+    dy = quotes[(quotes["element"] == "Dy") & (quotes["product"] == "oxide") & (quotes["market"] == "china_domestic")]
+    before = dy[dy["date"] <= pd.Timestamp("2025-09-10")].sort_values("date")
+    if len(before):  # the premise rests on the last quote up to the article's date (SMM, 4 September 2025 today)
+        last = before.iloc[-1]
+        assert by_id["C07-04"].premise_held is bool((last["low"] + last["high"]) / 2 < 1_650_000)
 
 
-def test_the_ledger_adapter_keeps_the_outcome_word_in_front() -> None:
+def test_the_ledger_record_takes_the_outcome_word_as_its_verdict() -> None:
     o = forecasts.score(_forecast(), _obs([("2025-11-05", 1_700_000)]))
     record = since_claims.ledger_record(o, "08_x", "three months: came true")
-    assert record.verdict == "confirmed" and record.explanation.startswith("Came true (data of 2025-11-05):")
+    assert record.verdict == "came true" and record.reason.startswith("Came true: ")
+    assert record.data_date == "2025-11-05"
     assert record.computed_value == 1_700_000 and record.robustness == "holds under every reading"
 
 

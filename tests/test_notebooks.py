@@ -45,7 +45,8 @@ def test_build_writes_reports_figures_tables_and_index(built) -> None:
         )  # outputs kept (formatted tables, references), only code hidden
         assert 'id="key-finding"' in reader and 'rel="prev"' in reader and 'rel="next"' in reader
         assert "<img" in reader, f"{p.stem}: no figure in the reader report"
-    assert "No sourced value decides it" in (root / "html" / "01_exports.html").read_text(encoding="utf-8")
+    report = (root / "html" / "01_exports.html").read_text(encoding="utf-8")
+    assert "be checked: no source other than the article" in report and 'href="../methodology.html"' in report
     index = (root / "index.html").read_text(encoding="utf-8")
     assert 'href="html/01_exports.html"' in index and 'href="tables/claims.csv"' in index
     for name in ("01_exports_volume", "01_magnet_exports"):
@@ -73,16 +74,19 @@ def test_claims_ledger_covers_every_inventoried_claim_with_a_computed_verdict(bu
     ledger = list(csv.DictReader(open(root / "tables" / "claims.csv")))
     assert sorted(r["claim_id"] for r in ledger) == sorted(claims.inventory()["claim_id"])
     verdicts = {r["claim_id"]: r["verdict"] for r in ledger}
-    assert verdicts["C01-01"] == "confirmed"  # -3.4% m/m matches customs volume
-    assert verdicts["C01-03"] == "unverifiable"  # no sourced monthly value
-    assert verdicts["C00-07"] == "contradicted"  # Europe Dy 'tripled' (about +204% on Argus midpoints), not +300%
-    assert verdicts["C00-09"] == verdicts["C00-10"] == "confirmed"  # Tb $965 -> $3,000: Argus range midpoints
-    assert verdicts["C02-01"] == "confirmed"  # MOFCOM/GAC No. 18, 4 April 2025
-    assert verdicts["C02-06"] == "contradicted"  # export quotas ended in 2015
+    assert verdicts["C01-01"] == "accurate"  # -3.4% m/m matches customs volume
+    assert verdicts["C01-03"] == "can't be checked"  # no sourced monthly value
+    assert verdicts["C00-07"] == "wrong"  # Europe Dy 'tripled' (about +204% on Argus midpoints), not +300%
+    assert verdicts["C00-09"] == verdicts["C00-10"] == "accurate"  # Tb $965 -> $3,000: Argus range midpoints
+    assert verdicts["C02-01"] == "accurate"  # MOFCOM/GAC No. 18, 4 April 2025
+    assert verdicts["C02-06"] == "wrong"  # export quotas ended in 2015
     notebooks = {r["claim_id"]: r["notebook"] for r in ledger}
     sections = claims.inventory()["section"].to_dict()
     assert all(notebooks[c].startswith(sections[c] + "_") for c in notebooks)  # each checked by its own section
-    assert all(r["explanation"] for r in ledger)
+    assert all(r["reason"] and r["main_reading"] for r in ledger)
+    statements = list(csv.DictReader(open(root / "tables" / "statements.csv")))
+    assert sorted(i for r in statements for i in r["claim_ids"].split(";")) == sorted(verdicts)
+    assert (root / "methodology.html").exists()
 
 
 def test_a_notebook_runs_with_the_plain_papermill_command(tmp_path: Path) -> None:

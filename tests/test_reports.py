@@ -70,8 +70,10 @@ def test_data_text_is_escaped_in_the_index_ledger() -> None:
                 "claimed_value": 1.0,
                 "computed_value": None,
                 "unit": "t",
-                "verdict": "unverifiable",
-                "explanation": MARKUP,
+                "verdict": "can't be checked",
+                "reason": MARKUP,
+                "statement_id": "S01-01",
+                "data_date": "",
             }
         ]
     )

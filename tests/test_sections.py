@@ -240,10 +240,12 @@ def test_outlook_defaults_are_published_figures() -> None:
 
 
 def test_absent_and_flat_claims() -> None:
-    record = claims.check("C02-06", None, "quotas ended in 2015", "02_policy", absent=True)
-    assert record.verdict == "contradicted" and "no such thing" in record.explanation
-    assert claims.verdict(0, 0.0, "direction", 0, "absolute") == "confirmed"
-    assert claims.verdict(0, 1.0, "direction", 0, "absolute") == "contradicted"
+    record = claims.check(
+        "C02-06", None, "quotas ended in 2015", "02_policy", absent=True, data_date="2015", sources=["kitco-2025-09-08"]
+    )
+    assert record.verdict == "wrong" and "no such thing" in record.basis
+    assert claims.outcome(0, 0.0, "direction", 0, "absolute") == "holds"
+    assert claims.outcome(0, 1.0, "direction", 0, "absolute") == "fails"
 
 
 def test_every_claim_belongs_to_an_existing_notebook() -> None:

@@ -1,28 +1,32 @@
-"""Check the article's quantitative claims (data/claims.csv) against values computed from data.
+"""Check the article's claims (data/claims.csv) against values computed from data, and say so on the verdict scale.
 
-A verdict is always computed here, from the claimed value in data/claims.csv, the value a
-notebook computed from sourced data, and the tolerance declared for the claim:
-``confirmed`` (within tolerance, or same direction), ``contradicted`` (outside it), or
-``unverifiable`` (no sourced value can decide it; the reason is recorded).
+Why one file: the record of a check, the rules that turn its readings into a word of `rare_earths.scale`, the
+reason sentence and the ledger (claims and statements) are one contract, read together by notebooks and site.
 
-Every record also says how robust its verdict is (`rare_earths.robustness`): the readings the notebook tried
-(range midpoints or ends, USGS editions, rounding), the verdict under each, and "depends on reading" where
-they disagree; and, for figures the article derives itself (conversions, ratios, percentages), whether its own
-arithmetic holds, apart from whether its inputs match the sources.
+A check judges the claim under its main reading (written, with its justification, in data/claims.csv) and under
+every other reasonable reading a notebook tries (`rare_earths.robustness.Reading`). Each reading's outcome is
+"holds" (within the claim's declared tolerance), "fails" or "no data"; `scale.decide` turns the outcomes into a
+verdict; `rare_earths.reasons` writes the one sentence that comes with it, naming the publisher and the date of
+the data. Verdicts are never typed in: they follow from the inventory, the computed values and these rules.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from . import data, labels, outputs, paths
+from . import data, outputs, paths, reasons, scale
 from .robustness import Reading, describe, fmt, judged, robustness
 
-VERDICTS = ("confirmed", "contradicted", "unverifiable")
+VERDICTS = scale.ALL
+NEAR_DAYS = 14
+"""A check 'at a date' uses the quote nearest that date; one more than NEAR_DAYS away decides nothing."""
 
 
 @dataclass(frozen=True)
@@ -37,26 +41,38 @@ class ClaimRecord:
     computed_value: float | None
     unit: str
     verdict: str
-    explanation: str
+    reason: str
+    statement_id: str = ""
+    main_reading: str = ""
+    data_date: str = ""
     robustness: str = ""
     readings: str = ""
     article_arithmetic: str = ""
+    basis: str = ""
+    sources: str = ""
 
 
 LEDGER_COLUMNS = [
     "claim_id",
+    "statement_id",
     "section",
     "notebook",
     "quote",
+    "main_reading",
     "claimed_value",
     "computed_value",
     "unit",
     "verdict",
+    "reason",
+    "data_date",
     "robustness",
-    "explanation",
     "readings",
     "article_arithmetic",
+    "basis",
+    "sources",
 ]
+
+STATEMENT_COLUMNS = ["statement_id", "section", "notebook", "quote", "claim_ids", "verdict", "reason", "data_date"]
 
 
 def inventory(data_dir: Path | None = None) -> pd.DataFrame:
@@ -88,22 +104,32 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def verdict(claimed_value: float, computed: float | None, kind: str, tolerance: float, tolerance_kind: str) -> str:
-    """Compare a claimed and a computed value under the claim's declared tolerance."""
+def outcome(claimed_value: float, computed: float | None, kind: str, tolerance: float, tolerance_kind: str) -> str:
+    """One reading's outcome: holds, fails, or no data, under the claim's declared tolerance."""
     if _missing(computed):
-        return "unverifiable"
+        return scale.OPEN
+    ok = {True: scale.HOLDS, False: scale.FAILS}
     if tolerance_kind == "lower_bound":  # 'over', 'more than', 'exceeding': at least the claimed figure
-        return "confirmed" if computed >= claimed_value - tolerance - 1e-12 else "contradicted"  # type: ignore[operator]
+        return ok[computed >= claimed_value - tolerance - 1e-12]  # type: ignore[operator]
     if kind == "direction":
         if claimed_value == 0:  # a claim that something stayed flat
-            return "confirmed" if computed == 0 else "contradicted"
-        return (
-            "confirmed"
-            if math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0
-            else "contradicted"
-        )
+            return ok[computed == 0]
+        return ok[math.copysign(1, computed) == math.copysign(1, claimed_value) and computed != 0]  # type: ignore[arg-type]
     allowed = tolerance if tolerance_kind == "absolute" else tolerance * abs(claimed_value)
-    return "confirmed" if abs(computed - claimed_value) <= allowed + 1e-12 else "contradicted"
+    return ok[abs(computed - claimed_value) <= allowed + 1e-12]  # type: ignore[operator]
+
+
+@lru_cache(maxsize=4)
+def _publishers(data_dir: str | None) -> dict[str, str]:
+    """source_id -> publisher, from data/sources.csv."""
+    frame = data.load("sources", Path(data_dir) if data_dir else None)
+    return dict(zip(frame["source_id"], frame["publisher"]))
+
+
+def _sources_in(text: str, known: dict[str, str]) -> list[str]:
+    """The source ids a basis text names, in order."""
+    tokens = re.findall(r"[a-z0-9][a-z0-9.-]*-(?:\d{4}-\d{2}-\d{2}|undated)(?:-\d+)?", text)
+    return list(dict.fromkeys(t for t in tokens if t in known))
 
 
 def check(
@@ -116,15 +142,23 @@ def check(
     absent: bool = False,
     readings: list[Reading] | None = None,
     arithmetic: tuple[float, str] | None = None,
+    data_date: str = "",
+    sources: Sequence[str] = (),
+    finding: str = "",
+    note: str = "",
+    implied: tuple[bool, str] | None = None,
+    rounding: bool = False,
+    forecast: bool = False,
 ) -> ClaimRecord:
-    """Check one claim against a computed value; `basis` says what was computed, from which data.
+    """Check one claim against a computed value; `basis` says what was computed, from which data (for the ledger).
 
-    `absent=True` says the data show that what the claim quantifies does not exist (a quota that was
-    abolished, say); the claim is then contradicted, with `basis` as the evidence, whatever its number.
-    `readings` are other reasonable readings of the claim (the computed value is the main one and comes
-    first): each is judged with the claim's tolerance, and the record says whether the verdict holds under
-    all of them. `arithmetic` is (value the article's own figures imply, how): whether the article's own
-    arithmetic holds, judged apart from the data.
+    `data_date` is the ISO date or period of the data the main reading rests on; `sources` their source ids (the
+    ids named in `basis` are added). `finding` is what the data show, in plain words, for claims without a figure
+    (events, attributions, the reason nothing decides it); `note` a plain clause added to the reason.
+    `absent=True` says the data show that what the claim quantifies does not exist. `readings` are the other
+    reasonable readings; a reading with `spread=True` shows the data's range and does not count. `implied` is
+    (holds, what the sentence implies beyond its figure); `rounding=True` says the main reading holds only at the
+    source's rounding; `arithmetic` is (value the article's own figures imply, how), judged apart from the data.
     """
     if not basis.strip():
         raise ValueError(f"claim {claim_id}: say what the computed value is (or why none exists)")
@@ -132,12 +166,53 @@ def check(
     row = _row(claim_id, claims)
     value = None if _missing(computed) else float(computed)  # type: ignore[arg-type]
     judge = _judge(row)
-    result = judge(value)
-    if absent:
-        result = "contradicted"
     pairs = judged([Reading("main reading", value), *(readings or [])], judge)
     if absent:
-        pairs[0] = (pairs[0][0], "contradicted")
+        pairs[0] = (pairs[0][0], scale.FAILS)
+    read_as = row.get("read_value")
+    if not _missing(read_as) and value is not None:  # the printed figure, when the main reading reads it otherwise
+        printed = outcome(float(row["claimed_value"]), value, str(row["claim_kind"]), *_tolerance(row))
+        pairs.append((Reading(f"as printed ({fmt(float(row['claimed_value']))} {row['unit']})", value), printed))
+    counted = [(r, o) for r, o in pairs if not r.spread]
+    arith = _arithmetic(row, arithmetic)
+    verdict = scale.decide(
+        counted[0][1],
+        [o for _, o in counted[1:]],
+        forecast=forecast,
+        absent=absent,
+        implied=None if implied is None else implied[0],
+        rounding=rounding or arith.startswith("does not hold"),
+    )
+    known = _publishers(None)
+    ids = list(dict.fromkeys([*sources, *_sources_in(basis, known)]))
+    if verdict not in (scale.UNCHECKABLE, scale.NOT_YET_DECIDABLE):
+        if not data_date:
+            raise ValueError(f"claim {claim_id}: say the date of the data the verdict rests on (data_date)")
+        if not ids:
+            raise ValueError(f"claim {claim_id}: name the sources the verdict rests on (sources)")
+    extra = [note]
+    if implied is not None and not implied[0] and verdict == scale.MISLEADING:
+        extra.append(f"But {implied[1]}.")
+    if rounding:
+        extra.append("It holds at the source's rounding, not at the article's precision.")
+    if arith.startswith("does not hold"):
+        extra.append("The article's own figures do not give it.")
+    undecided = [r.name for r, o in counted[1:] if o == scale.OPEN]
+    if undecided and verdict in (scale.WRONG, scale.ACCURATE):
+        extra.append(
+            f"No data decide the reading '{undecided[0]}'." if len(undecided) == 1 else "Other readings have no data."
+        )
+    text = reasons.sentence(
+        reasons.template_kind(str(row["claim_kind"]), str(row["unit"]), verdict, absent, forecast),
+        verdict,
+        by=reasons.publishers([known[i] for i in ids]),
+        found=reasons.value(value, str(row["unit"]), signed=row["claim_kind"] == "pct_change"),
+        said=reasons.value(float(row["claimed_value"]), str(row["unit"]), signed=row["claim_kind"] == "pct_change"),
+        what=str(row.get("main_reading") or row["subject"]),
+        when=reasons.when(data_date),
+        finding=(finding or basis).rstrip("."),
+        note=" ".join(e for e in extra if e),
+    )
     return ClaimRecord(
         claim_id=claim_id,
         section=str(row["section"]),
@@ -146,19 +221,29 @@ def check(
         claimed_value=float(row["claimed_value"]),
         computed_value=value,
         unit=str(row["unit"]),
-        verdict=result,
-        explanation=f"The data show no such thing: {basis}" if absent else _explain(row, value, result, basis),
-        robustness=robustness([v for _, v in pairs]),
-        readings=describe(pairs[1:], str(row["unit"])) if len(pairs) > 1 else "",
-        article_arithmetic=_arithmetic(row, arithmetic),
+        verdict=verdict,
+        reason=text,
+        statement_id=str(row.get("statement_id", "")),
+        main_reading=str(row.get("main_reading", "")),
+        data_date=data_date,
+        robustness=robustness([o for _, o in counted]),
+        readings=describe(pairs, str(row["unit"])),
+        article_arithmetic=arith,
+        basis=f"The data show no such thing: {basis}" if absent else basis,
+        sources="; ".join(ids),
     )
+
+
+def _tolerance(row: pd.Series) -> tuple[float, str]:
+    """A claim's tolerance and its kind."""
+    return float(row["tolerance"]), str(row["tolerance_kind"])
 
 
 def _judge(row: pd.Series):
-    """The verdict function of one inventoried claim (its claimed value, kind and tolerance)."""
-    return lambda value: verdict(
-        float(row["claimed_value"]), value, str(row["claim_kind"]), float(row["tolerance"]), str(row["tolerance_kind"])
-    )
+    """The outcome function of one inventoried claim (the value as read, its kind and tolerance)."""
+    target = row.get("read_value")
+    target = float(row["claimed_value"]) if _missing(target) else float(target)
+    return lambda value: outcome(target, value, str(row["claim_kind"]), *_tolerance(row))
 
 
 def _arithmetic(row: pd.Series, arithmetic: tuple[float, str] | None) -> str:
@@ -166,13 +251,13 @@ def _arithmetic(row: pd.Series, arithmetic: tuple[float, str] | None) -> str:
     if arithmetic is None:
         return ""
     implied, how = arithmetic
-    holds = _judge(row)(float(implied)) == "confirmed"
+    holds = _judge(row)(float(implied)) == scale.HOLDS
     return f"{'holds' if holds else 'does not hold'}: {how} = {fmt(float(implied))} against the stated {fmt(float(row['claimed_value']))}"
 
 
 def forecast(claim_id: str, reason: str, notebook: str, claims: pd.DataFrame | None = None) -> ClaimRecord:
-    """A forecast or 'expected to' statement: unverifiable, with the reason no source can decide it."""
-    return check(claim_id, None, f"a forecast; {reason}", notebook, claims)
+    """A forecast or 'expected to' statement: not yet decidable here, with the plain reason (notebook 08 scores them)."""
+    return check(claim_id, None, f"a forecast; {reason}", notebook, claims, finding=reason, forecast=True)
 
 
 def states(text: str, *phrases: str | tuple[str, ...]) -> bool:
@@ -188,41 +273,21 @@ def attribution(
     notebook: str,
     claims: pd.DataFrame | None = None,
     readings: list[Reading] | None = None,
+    **kwargs,
 ) -> ClaimRecord:
     """An attribution or event claim: True = a source shows it, False = a source contradicts it, None = no source read decides it."""
-    return check(claim_id, None if found is None else float(found), basis, notebook, claims, readings=readings)
-
-
-def _explain(row: pd.Series, computed: float | None, result: str, basis: str) -> str:
-    """One line saying what was compared and why the verdict follows."""
-    if result == "unverifiable":
-        return f"No sourced value decides it: {basis}"
-    unit = row["unit"]
-    if row["claim_kind"] == "attribution":
-        return f"{basis} ({'the sources show it' if computed == 1 else 'the sources contradict it'})."
-    if row["tolerance_kind"] == "lower_bound":
-        return (
-            f"{basis}: computed {fmt(computed)} {unit} against a claimed minimum of {fmt(row['claimed_value'])} {unit}."  # type: ignore[arg-type]
-        )
-    if row["claim_kind"] == "direction":
-        said = "up" if row["claimed_value"] > 0 else "down"
-        said = "flat" if row["claimed_value"] == 0 else said
-        found = "up" if computed > 0 else "down" if computed < 0 else "flat"  # type: ignore[operator]
-        return f"{basis}: claimed {said}, data show {found} ({'+' if computed > 0 else ''}{labels.number(computed)})."
-    tol = row["tolerance"] if row["tolerance_kind"] == "absolute" else row["tolerance"] * abs(row["claimed_value"])
-    if (
-        unit == "yyyymm"
-    ):  # months: say them as months, and their difference in months (not integer arithmetic on yyyymm)
-        gap = labels.months_between(row["claimed_value"], computed)  # type: ignore[arg-type]
-        return (
-            f"{basis}: computed {labels.month_name(computed)} vs claimed {labels.month_name(row['claimed_value'])} "  # type: ignore[arg-type]
-            f"({abs(gap)} month{'s' if abs(gap) != 1 else ''} {'later' if gap > 0 else 'earlier' if gap < 0 else 'apart: the same month'}; tolerance ±{tol:,.0f} months)."
-        )
-    return (
-        f"{basis}: computed {labels.number(computed)} {unit} vs claimed {labels.number(row['claimed_value'])} {unit} "  # type: ignore[arg-type]
-        f"(difference {'+' if computed > row['claimed_value'] else ''}{labels.number(computed - row['claimed_value'])}; "  # type: ignore[operator]
-        f"tolerance ±{labels.number(tol)})."
+    return check(
+        claim_id, None if found is None else float(found), basis, notebook, claims, readings=readings, **kwargs
     )
+
+
+def nearest(frame: pd.DataFrame, date: str | pd.Timestamp, days: int = NEAR_DAYS) -> pd.Series | None:
+    """The row of a dated table nearest a date, or None when the nearest lies more than `days` away."""
+    if not len(frame):
+        return None
+    gap = (frame["date"] - pd.Timestamp(date)).abs()
+    best = gap.idxmin()
+    return frame.loc[best] if gap[best] <= pd.Timedelta(days=days) else None
 
 
 def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -231,16 +296,7 @@ def internal_consistency(old_id: str, new_id: str, pct_id: str, claims: pd.DataF
     old, new = claimed(old_id, claims), claimed(new_id, claims)
     implied = (new / old - 1.0) * 100.0
     row = _row(pct_id, claims)
-    agrees = (
-        verdict(
-            float(row["claimed_value"]),
-            implied,
-            str(row["claim_kind"]),
-            float(row["tolerance"]),
-            str(row["tolerance_kind"]),
-        )
-        == "confirmed"
-    )
+    agrees = outcome(float(row["claimed_value"]), implied, str(row["claim_kind"]), *_tolerance(row)) == scale.HOLDS
     return pd.DataFrame(
         [
             {
@@ -274,6 +330,11 @@ def summary_markdown(records: list[ClaimRecord]) -> str:
     text = f"Of {len(records)} claims checked here: " + "; ".join(parts) + "."
     depends = [r.claim_id for r in records if r.robustness == "depends on reading"]
     return text + (f" The verdict depends on the reading for {', '.join(depends)}." if depends else "")
+
+
+def shown(records: list[ClaimRecord]) -> pd.DataFrame:
+    """The columns a reader of a notebook needs: claim, quote, how it was read, verdict, reason, date of the data."""
+    return to_frame(records)[["claim_id", "quote", "main_reading", "verdict", "reason", "data_date", "robustness"]]
 
 
 def to_frame(records: list[ClaimRecord]) -> pd.DataFrame:
@@ -316,5 +377,45 @@ def unchecked(ledger: pd.DataFrame, sections: list[str] | None = None, data_dir:
 
 
 def summary(ledger: pd.DataFrame) -> pd.Series:
-    """Counts per verdict, in a fixed order."""
+    """Counts per verdict, in the scale's order (forecast outcomes last)."""
     return ledger["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
+
+
+def statements(ledger: pd.DataFrame) -> pd.DataFrame:
+    """One row per statement of the article: its parts' verdicts combined by `scale.combine`, with a plain reason."""
+    rows = []
+    for sid, parts in ledger.groupby("statement_id", sort=False):
+        verdicts = [str(v) for v in parts["verdict"]]
+        verdict = scale.combine(verdicts)
+        quotes = list(dict.fromkeys(parts["quote"]))
+        dates = list(dict.fromkeys(str(d) for d in parts["data_date"] if isinstance(d, str) and d))
+        rows.append(
+            {
+                "statement_id": sid,
+                "section": str(parts["section"].iloc[0]),
+                "notebook": ";".join(dict.fromkeys(parts["notebook"])),
+                "quote": " … ".join(quotes),
+                "claim_ids": ";".join(parts["claim_id"]),
+                "verdict": verdict,
+                "reason": _statement_reason(verdict, parts),
+                "data_date": "; ".join(dates),
+            }
+        )
+    return pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
+
+
+def _statement_reason(verdict: str, parts: pd.DataFrame) -> str:
+    """A statement's reason: its own part's reason when it has one part, else the verdict and each part's word."""
+    if len(parts) == 1:
+        return str(parts["reason"].iloc[0])
+    said = "; ".join(f"{r.claim_id} {r.verdict}" for r in parts.itertuples())
+    lead = {
+        scale.ACCURATE: "every part holds",
+        scale.ROUGHLY_RIGHT: "its parts hold, some only roughly or not all can be checked",
+        scale.MISLEADING: "some parts hold and others do not",
+        scale.WRONG: "every part that can be checked is wrong",
+        scale.UNCHECKABLE: "no part can be checked",
+    }.get(verdict, "its forecasts are judged as they come due")
+    worst = next((r for r in parts.itertuples() if r.verdict == verdict), next(parts.itertuples()))
+    detail = str(getattr(worst, "reason", "")).split(": ", 1)[-1]
+    return f"{verdict[0].upper() + verdict[1:]}: {lead} ({said}). {worst.claim_id}: {detail}".strip()

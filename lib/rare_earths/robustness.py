@@ -4,19 +4,26 @@ A numeric claim can often be read more than one way: a price range read at its m
 USGS edition current when the article was written or the latest one, a figure rounded as printed or taken
 exactly. A notebook passes the readings it tried as `Reading`s; `rare_earths.claims.check` judges each one
 with the claim's own tolerance and records whether the verdict holds under all of them or depends on the
-reading. The verdict itself always rests on the first (main) reading, which the notebook names.
+reading. The verdict itself always rests on the first (main) reading, which data/claims.csv states in words.
+
+A reading marked `spread` shows how wide the data's own range is (the ends of a published price range, say): it
+is listed in the ledger but is not a reading of the claim, so it never moves the verdict or the label.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 HOLDS = "holds under every reading"
+PARTIAL = "holds under every reading the data decide"
 DEPENDS = "depends on reading"
+MAIN_OPEN = "only other readings decide"
 SINGLE = "one reading"
 NONE = "no reading decides it"
+OUTCOMES = ("holds", "fails", "no data")
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Reading:
 
     name: str
     value: float | None
+    spread: bool = False
 
     @property
     def missing(self) -> bool:
@@ -37,14 +45,19 @@ def judged(readings: Sequence[Reading], judge: Callable[[float | None], str]) ->
     return [(r, judge(None if r.missing else float(r.value))) for r in readings]  # type: ignore[arg-type]
 
 
-def robustness(verdicts: Sequence[str]) -> str:
-    """Whether the verdict is the same under every reading that decides anything (first = main reading)."""
-    deciding = [v for v in verdicts if v != "unverifiable"]
-    if not deciding:
+def robustness(outcomes: Sequence[str]) -> str:
+    """The label of a check from its readings' outcomes (main first): every reading agrees, some decide nothing, or they differ."""
+    open_ = OUTCOMES[2]
+    if all(o == open_ for o in outcomes):
         return NONE
-    if len(verdicts) == 1:
+    if len(outcomes) == 1:
         return SINGLE
-    return HOLDS if len(set(deciding)) == 1 and verdicts[0] != "unverifiable" else DEPENDS
+    if outcomes[0] == open_:
+        return MAIN_OPEN
+    deciding = [o for o in outcomes[1:] if o != open_]
+    if any(o != outcomes[0] for o in deciding):
+        return DEPENDS
+    return PARTIAL if len(deciding) < len(outcomes) - 1 else HOLDS
 
 
 def fmt(value: float) -> str:
@@ -67,8 +80,18 @@ def _shown(reading: Reading, unit: str) -> str:
 
 
 def describe(pairs: Sequence[tuple[Reading, str]], unit: str) -> str:
-    """The readings tried, for the ledger: 'name: value (verdict); ...'."""
-    return "; ".join(f"{r.name}: {_shown(r, unit)} ({v})" for r, v in pairs)
+    """The readings tried, for the ledger: 'name: value (outcome); ...', the data's spread marked as such."""
+    return "; ".join(
+        f"{r.name}: {_shown(r, unit)} ({'spread of the data, not counted' if r.spread else v})" for r, v in pairs
+    )
+
+
+def parse(text: str) -> list[tuple[str, str]]:
+    """The (name, outcome) pairs of a ledger's readings column, spread entries left out (the inverse of `describe`)."""
+    found = re.findall(
+        r"(?:^|; )([^;]*?): [^;]*? \((holds|fails|no data|spread of the data, not counted)\)", text or ""
+    )
+    return [(name, o) for name, o in found if not o.startswith("spread")]
 
 
 def rounded_interval(printed: float, decimals: int) -> tuple[float, float]:

@@ -256,7 +256,7 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
     from .. import claims
     from ..outputs import save_csv
-    from ..site import index, sources_page
+    from ..site import index, methodology, sources_page
 
     ledger = claims.collect(output_root)
     target = save_csv(ledger, paths.tables_dir(output_root) / "claims.csv")
@@ -272,6 +272,8 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     missing = claims.unchecked(ledger, sections)
     if missing:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
+    save_csv(claims.statements(ledger), paths.tables_dir(output_root) / "statements.csv")
+    methodology.write(output_root)
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
     index.write(

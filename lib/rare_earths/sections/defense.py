@@ -117,7 +117,11 @@ def check_claims(defense: pd.DataFrame, notebook: str) -> list:
     pounds = claims.claimed("C05-02")
     return [
         claims.attribution(
-            "C05-01", None, "no CSIS publication was read; the list is not in any stored page we found", notebook
+            "C05-01",
+            None,
+            "no CSIS publication was read; the list is not in any stored page we found",
+            notebook,
+            finding="we could not read the CSIS publication the sentence cites",
         ),
         claims.check(
             "C05-02",
@@ -129,13 +133,19 @@ def check_claims(defense: pd.DataFrame, notebook: str) -> list:
                 for _, r in f35.iterrows()
                 if r["source_id"] != f35_dod["source_id"] and r["lb"] != f35_dod["lb"]
             ],
+            data_date=str(f35_dod["as_of"])[:7],
+            sources=[str(f35_dod["source_id"])],
+            note="The Defense Department's figure is 'more than 900 pounds' per aircraft.",
         ),
         claims.check(
             "C05-03",
             units.mass(pounds, "lb", "t"),
-            f"{pounds:,.0f} lb in metric tonnes (rare_earths.units)",
+            f"{pounds:,.0f} lb in metric tonnes (1 lb = 0.45359237 kg)",
             notebook,
             readings=[Reading("in US short tons", units.mass(pounds, "lb", "short_ton"))],
+            data_date=str(f35_dod["as_of"])[:7],
+            sources=[str(f35_dod["source_id"])],
+            note="That is the metric conversion of the 900 pounds; in US short tons it would be 0.45.",
         ),
         claims.check(
             "C05-04",
@@ -149,5 +159,7 @@ def check_claims(defense: pd.DataFrame, notebook: str) -> list:
                 if (s["source_id"], f["source_id"]) != (sub_dod["source_id"], f35_dod["source_id"])
                 and s["source_id"] == f["source_id"]
             ],
+            data_date=str(sub_dod["as_of"])[:7],
+            sources=[str(sub_dod["source_id"])],
         ),
     ]

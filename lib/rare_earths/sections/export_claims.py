@@ -1,5 +1,7 @@
 """Section 01's claims: the export value series behind the headline, and every check of the headline, lead and section 01.
 
+Why one file: the value series (what two reported figures determine) and the checks that rest on it change together.
+
 Values are built only from what reports state (data/china_exports_monthly.csv) and what two reported figures
 determine by subtraction; the article's own July and August values appear only as claims, labelled as such.
 """
@@ -178,6 +180,11 @@ def _trend_readings(volume: pd.Series, month: str) -> tuple[Change, list[Reading
     ]
 
 
+def _month_words(month: str) -> str:
+    """'2025-08' as 'August 2025'."""
+    return pd.Period(month, "M").strftime("%B %Y")
+
+
 def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[list, pd.DataFrame]:
     """Every section-01 claim (headline, lead and section 01) checked; also the export value series the checks use."""
     from .. import claims
@@ -198,103 +205,124 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
     evidence = unit_value_evidence(values, float(implied["unit_value_usd_per_t"].iloc[-1]), int(claim_month[:4]))
     only_article = "the only copies of these values are the article and its re-translation, never evidence for them"
     weighed = f"Evidence, not a verdict: the implied {claim_month} unit value of {evidence['sentence']}"
-    no_value = f"{value_change.basis}; {only_article}. {weighed}"
+    no_value_basis = f"{value_change.basis}; {only_article}. {weighed}"
     trend, trend_readings = _trend_readings(volume, claim_month)
     by_totals = vol_ytd.diff().where(
         [(m - 1) in vol_ytd.index for m in vol_ytd.index]
     )  # a month as two consecutive totals' difference
     from_totals = change(by_totals.dropna(), prior, claim_month, "volume from consecutive January-to-month totals")
-    ytd_vol = change(
-        vol_ytd, str(pd.Period(claim_month, "M") - 12), claim_month, "GACC rare-earth export volume, January to month"
-    )
-    full_year = change(
-        vol_ytd, f"{int(claim_month[:4]) - 1}-12", f"{claim_month[:4]}-12", "GACC rare-earth export volume, full year"
-    )
+    year_ago = str(pd.Period(claim_month, "M") - 12)
+    ytd_vol = change(vol_ytd, year_ago, claim_month, "GACC rare-earth export volume, January to month")
     at_date = f"{claim_month[:4]}-01..{claim_month}"
-    later = [f"{claim_month[:4]}-01..{p}" for p in (f"{claim_month[:4]}-09", f"{claim_month[:4]}-11")]
     base = int(claim_month[:4]) - 1
     value_main = average_against_year(values, at_date, base)
-    value_readings = [
-        Reading(f"{p} monthly average against {base}", average_against_year(values, p, base).direction) for p in later
-    ]
     uv_main = average_against_year(values, at_date, base, "unit_value_usd_per_t")
-    uv_readings = [
-        Reading(
-            f"unit value {p} against {base}", average_against_year(values, p, base, "unit_value_usd_per_t").direction
-        )
-        for p in later
-    ]
-    nov = values[values["kind"] == "reported average price"].set_index("period")["unit_value_usd_per_t"]
-    if len(nov) >= 2:
-        a, b = sorted(nov.index)[-2:]
-        uv_readings.append(Reading(f"reported average price {b} against {a}", math.copysign(1.0, nov[b] - nov[a])))
     gacc_row = frame[
         (frame["series"] == "rare_earths") & (frame["measure"] == "volume") & (frame["month"] == claim_month)
     ]
     gacc_said = bool(len(gacc_row)) and "customs" in str(gacc_row["quote"].iloc[0]).lower()
+    rows = frame.set_index(["series", "measure", "month"])["source_id"]
+    sid = lambda measure, *months: [  # noqa: E731  the source of each month's figure
+        str(rows.get(("rare_earths", measure, m), "")) for m in months if ("rare_earths", measure, m) in rows.index
+    ]
+    span = f"{claim_month[:4]}-01/{claim_month}"
+    value_ids = [
+        i
+        for s in values.loc[values["period"].isin([at_date, f"{base}-01..{base}-12"]), "source_id"]
+        for i in str(s).split("; ")
+    ]
+    no_value = f"no source other than the article gives China's customs export value for {_month_words(prior)} or {_month_words(claim_month)}"
+    mm = f"{prior}/{claim_month}"
     records = [
-        claims.check("C00-01", value_change.pct, no_value, notebook, arithmetic=own_pct),
+        claims.check("C00-01", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
         claims.check(
             "C00-02",
             trend.direction,
             f"a trend is judged over more than one m/m step; main reading {trend.basis}",
             notebook,
             readings=trend_readings,
+            data_date=f"{year_ago}; {claim_month}",
+            sources=sid("volume", year_ago, claim_month),
+            note=f"Volume rose {abs(trend.pct):.0f}% on {_month_words(year_ago)}, though it fell {abs(vol_change.pct):.1f}% on {_month_words(prior)}.",
         ),
         claims.check(
             "C00-03",
             unit_value_change.direction,
             unit_value_change.basis + "; no sourced value for either month",
             notebook,
-            readings=[
-                Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction),
-                *uv_readings,
-            ],
+            finding=no_value + ", so no unit value for either month",
+            note=f"From January to {_month_words(claim_month)} the unit value was {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'} {base}'s.",
+            readings=[Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction)],
         ),
-        claims.check("C00-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
-        claims.check("C00-05", value_claim, f"{claim_basis}; {only_article}. {weighed}", notebook),
+        claims.check("C00-04", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
+        claims.check("C00-05", value_claim, f"{claim_basis}; {only_article}. {weighed}", notebook, finding=no_value),
         claims.check(
             "C01-01",
             vol_change.pct,
             vol_change.basis,
             notebook,
             readings=[Reading("months derived from the January-to-month totals", from_totals.pct)],
+            data_date=mm,
+            sources=sid("volume", prior, claim_month),
         ),
-        claims.check("C01-02", value_prior, prior_basis, notebook),
-        claims.check("C01-03", value_claim, claim_basis, notebook),
-        claims.check("C01-04", value_change.pct, no_value, notebook, arithmetic=own_pct),
+        claims.check("C01-02", value_prior, prior_basis, notebook, finding=no_value),
+        claims.check("C01-03", value_claim, claim_basis, notebook, finding=no_value),
+        claims.check("C01-04", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
         claims.attribution(
             "C01-05",
             True if gacc_said else None,
             f"the {claim_month} volume ({vol_change.pct:+.2f}% m/m) is reported as General Administration of Customs data ({gacc_row['source_id'].iloc[0] if len(gacc_row) else 'no row'}: the sentence read names customs)",
             notebook,
+            data_date=claim_month,
+            sources=sid("volume", claim_month),
+            finding=f"the report of the {_month_words(claim_month)} volume attributes it to China's customs",
         ),
         claims.attribution(
             "C01-06",
             None if math.isnan(value_claim) else True,
             f"no report of a customs value for {prior} or {claim_month} was found; the sourced customs values cover other periods (see the value table)",
             notebook,
+            finding=no_value,
         ),
         claims.check(
             "C01-07",
             value_main.direction,
             f"at the article's date, {value_main.basis}",
             notebook,
-            readings=value_readings,
+            readings=[
+                Reading(f"unit value {at_date} against {base}", uv_main.direction),
+                Reading(
+                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
+                ),
+            ],
+            data_date=span,
+            sources=value_ids,
+            note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s, and the unit value {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'}.",
         ),
         claims.check(
             "C01-08",
             ytd_vol.direction,
             ytd_vol.basis,
             notebook,
-            readings=[Reading(f"full year {claim_month[:4]} against {base}", full_year.direction)],
+            readings=[Reading(f"one month-on-month step ({prior} to {claim_month})", vol_change.direction)],
+            data_date=f"{year_ago[:4]}-01/{year_ago}; {span}",
+            sources=sid("volume_ytd", year_ago, claim_month),
+            note=f"Volume was {abs(ytd_vol.pct):.0f}% {'above' if ytd_vol.pct > 0 else 'below'} the same months of {base}, though {_month_words(claim_month)} alone fell on {_month_words(prior)}.",
         ),
         claims.check(
             "C01-09",
             value_main.direction,
             f"at the article's date, {value_main.basis}",
             notebook,
-            readings=value_readings,
+            readings=[
+                Reading(f"unit value {at_date} against {base}", uv_main.direction),
+                Reading(
+                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
+                ),
+            ],
+            data_date=span,
+            sources=value_ids,
+            note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s.",
         ),
     ]
     return records, pd.concat([values, implied], ignore_index=True)

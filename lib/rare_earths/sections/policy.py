@@ -6,9 +6,6 @@ import re
 
 import pandas as pd
 
-from .. import units
-from ..robustness import Reading
-
 CATEGORY_LABELS = {
     "export_quota": "export quota",
     "export_quota_end": "end of export quotas",
@@ -31,6 +28,10 @@ QUOTA_LABELS = {
 
 class EventError(LookupError):
     """No policy event matches what was asked for."""
+
+
+ARTICLE_DATE = "2025-09-10"
+"""The analysed article's date: a measure in force by then is one the article could describe."""
 
 
 def timeline(events: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
@@ -149,138 +150,3 @@ def in_force(events: pd.DataFrame, event: pd.Series) -> pd.Series:
     same = events[(events["instrument"] + " " + events["authority"]).str.contains(order.group(0), regex=False)]
     said = same[same["measure"].str.contains("promulgated|in force|effective", case=False, regex=True)]
     return said.sort_values("date").iloc[0] if len(said) else event
-
-
-def check_claims(
-    events: pd.DataFrame,
-    quotas: pd.DataFrame,
-    exports_frame: pd.DataFrame,
-    quotes: pd.DataFrame,
-    claim_year: int,
-    supply_start: str,
-    supply_end: str,
-    notebook: str,
-) -> list:
-    """Every section-02 claim (and the lead's date of the controls) checked against the dated record, the exports and the prices."""
-    from .. import claims
-    from . import exports, prices
-
-    controls = first(events, "export_control", element="Dy")
-    ore_rule = first(events, "total_volume_control", words="imported ore", drafts=False)
-    ore = in_force(events, ore_rule)
-    trace = first(events, "traceability")
-    trace_2025 = events[(events["category"] == "traceability") & (events["date"] > controls["date"])].sort_values(
-        "date"
-    )
-    magnets_ytd = exports.monthly(exports_frame, "rare_earth_magnets", "volume_ytd")
-    magnets = exports.monthly(exports_frame, "rare_earth_magnets", "volume")
-    end = pd.Period(supply_end, "M")
-    reported_end = max(m for m in magnets_ytd.index if m <= end and (m - 12) in magnets_ytd.index)
-    controlled = exports.change(
-        magnets_ytd,
-        str(reported_end - 12),
-        str(reported_end),
-        "permanent-magnet exports (HS 8505.11), January to month",
-    )
-    light = exports.span_change(
-        exports.monthly(exports_frame, "rare_earths", "volume"),
-        supply_start,
-        supply_end,
-        "customs rare-earth aggregate (light-dominated, not the controlled products)",
-    )
-    before = max(m for m in magnets.index if m < controls["date"].to_period("M"))
-    right_after = exports.change(
-        magnets,
-        str(before),
-        str(controls["date"].to_period("M") + 1),
-        "magnet exports, the month after the controls against the last month reported before them",
-    )
-    quota_exists, quota_basis = export_quota_in_force(quotas, events, claim_year)
-    dy = prices.change(quotes, "Dy", "europe", *prices.EUROPE_WINDOW, product="oxide")
-    tb = prices.change(quotes, "Tb", "europe", *prices.EUROPE_WINDOW, product="oxide")
-    dy_old, dy_new = (prices.one(quotes, "Dy", "europe", d, "oxide") for d in prices.EUROPE_WINDOW)
-    tb_old, tb_new = (prices.one(quotes, "Tb", "europe", d, "oxide") for d in prices.EUROPE_WINDOW)
-    may_first = prices.select(quotes, "Dy", "europe", "unspecified")
-    may_first = may_first[may_first["date"] < pd.Timestamp(prices.EUROPE_WINDOW[1])].sort_values("date").tail(1)
-    c = lambda cid: claims.claimed(cid)  # noqa: E731
-    return [
-        claims.check("C00-06", yyyymm(controls["date"]), event_basis(controls), notebook),
-        claims.check("C02-01", yyyymm(controls["date"]), event_basis(controls), notebook),
-        claims.check(
-            "C02-02",
-            yyyymm(ore["date"]),
-            f"the imported-ore rule ({ore_rule['instrument']}) is in force from {ore['date'].date()}: {event_basis(ore)}",
-            notebook,
-            readings=[Reading(f"date the rule was published ({ore_rule['date'].date()})", yyyymm(ore_rule["date"]))],
-        ),
-        claims.check(
-            "C02-03",
-            yyyymm(trace["date"]),
-            event_basis(trace),
-            notebook,
-            readings=[
-                Reading(f"the {r['date'].year} flow-record rule ({r['date'].date()})", yyyymm(r["date"]))
-                for _, r in trace_2025.head(1).iterrows()
-            ],
-        ),
-        claims.check(
-            "C02-04",
-            controlled.direction,
-            f"{controlled.basis}; beside it, not used for the verdict, the {light.basis}",
-            notebook,
-            readings=[Reading(f"magnets, {right_after.basis}", right_after.direction)],
-        ),
-        claims.check(
-            "C02-05",
-            None,
-            "no source gives the share of China's rare-earth oxide that carries a traceability code; the regulations require firms to record product flows ("
-            + trace["source_id"]
-            + "), which says nothing about coverage",
-            notebook,
-        ),
-        claims.check("C02-06", None, quota_basis, notebook, absent=not quota_exists),
-        claims.check("C02-07", None, quota_basis, notebook, absent=not quota_exists),
-        claims.check(
-            "C02-08",
-            (dy_old["low"] + dy_old["high"]) / 2,
-            dy.basis + "; midpoint of the start-of-April range",
-            notebook,
-            readings=[Reading("range low end", dy_old["low"]), Reading("range high end", dy_old["high"])],
-        ),
-        claims.check(
-            "C02-09",
-            dy.new_mid,
-            dy.basis + "; midpoint of the early-May range",
-            notebook,
-            readings=[
-                Reading("range low end", dy_new["low"]),
-                Reading("range high end", dy_new["high"]),
-                *[
-                    Reading(f"{r['source_id']} ({r['date'].date()}, oxide or metal not stated)", r["low"])
-                    for _, r in may_first.iterrows()
-                ],
-            ],
-        ),
-        claims.check(
-            "C02-10",
-            dy.new_mid / dy.old_mid,
-            dy.basis + "; ratio of range midpoints",
-            notebook,
-            arithmetic=(c("C02-09") / c("C02-08"), f"{c('C02-09'):,.0f} / {c('C02-08'):,.0f}"),
-            readings=[
-                Reading("narrowest reading (April high to May low)", dy_new["low"] / dy_old["high"]),
-                Reading("widest reading (April low to May high)", dy_new["high"] / dy_old["low"]),
-            ],
-        ),
-        claims.check(
-            "C02-11",
-            tb.pct_mid,
-            tb.basis + "; % change of range midpoints",
-            notebook,
-            arithmetic=(
-                units.pct_change(c("C00-10"), c("C00-09")),
-                f"({c('C00-10'):,.0f} / {c('C00-09'):,.0f} - 1) x 100",
-            ),
-            readings=[Reading("narrowest reading", tb.pct_low), Reading("widest reading", tb.pct_high)],
-        ),
-    ]

@@ -46,6 +46,7 @@ def check_claims(
     dy_old, dy_new = (prices.one(quotes, "Dy", "europe", d, "oxide") for d in (start, end))
     tb_old, tb_new = (prices.one(quotes, "Tb", "europe", d, "oxide") for d in (start, end))
     rate, rate_date, _ = prices.nearest_rate(rates, end)
+    rate_sid = str(rates.loc[(rates["date"] - pd.Timestamp(end)).abs().idxmin(), "source_id"])
     late_rate, late_date, _ = prices.nearest_rate(rates, ARTICLE_DATE)
     nikkei = prices.select(quotes, "Dy", "europe", "unspecified")
     nikkei = nikkei[nikkei["date"] < pd.Timestamp(end)].sort_values("date").tail(1)
@@ -72,15 +73,19 @@ def check_claims(
             dy.basis + "; % change of range midpoints",
             notebook,
             readings=[
-                Reading("narrowest reading of the ranges", dy.pct_low),
-                Reading("widest reading of the ranges", dy.pct_high),
+                Reading("narrowest reading of the ranges", dy.pct_low, True),
+                Reading("widest reading of the ranges", dy.pct_high, True),
             ],
+            data_date=f"{start}; {end}",
+            note=f"That is roughly {dy.new_mid / dy.old_mid:.0f} times the start-of-April price; a 300% rise would be a quadrupling.",
         ),
         claims.check(
             "C00-08",
             dy.weeks,
             f"weeks between the two Argus quotes ({dy.start} to {dy.end})",
             notebook,
+            data_date=f"{start}; {end}",
+            sources=[str(dy_old["source_id"]), str(dy_new["source_id"])],
             readings=[
                 Reading(
                     f"to the {r['date'].date()} quote ({r['source_id']})", (r["date"] - pd.Timestamp(start)).days / 7
@@ -93,17 +98,24 @@ def check_claims(
             tb.old_mid,
             tb.basis + "; midpoint of the start-of-April range",
             notebook,
-            readings=[Reading("range low end", tb_old["low"]), Reading("range high end", tb_old["high"])],
+            readings=[Reading("range low end", tb_old["low"], True), Reading("range high end", tb_old["high"], True)],
+            data_date=start,
         ),
         claims.check(
             "C00-10",
             tb.new_mid,
             tb.basis + "; midpoint of the early-May range",
             notebook,
-            readings=[Reading("range low end", tb_new["low"]), Reading("range high end", tb_new["high"])],
+            readings=[Reading("range low end", tb_new["low"], True), Reading("range high end", tb_new["high"], True)],
+            data_date=end,
         ),
         claims.check(
-            "C03-01", dy.direction, dy.basis, notebook, readings=[Reading("terbium oxide instead", tb.direction)]
+            "C03-01",
+            dy.direction,
+            dy.basis,
+            notebook,
+            readings=[Reading("terbium oxide instead", tb.direction)],
+            data_date=f"{start}; {end}",
         ),
         claims.check(
             "C03-02", None, "no source we could read measures global rare-earth demand over April-May 2025", notebook
@@ -113,6 +125,8 @@ def check_claims(
             _to_cny_t(c("C02-09"), rate),
             f"the article's {c('C02-09'):,.0f} USD/kg {at}",
             notebook,
+            data_date=str(rate_date.date()),
+            sources=[rate_sid],
             readings=[
                 Reading(
                     f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C02-09"), late_rate)
@@ -125,10 +139,12 @@ def check_claims(
             f"{cn(dy_cn)}, midpoint; no dysprosium metal quote is in the data; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t",
             notebook,
             readings=[
-                Reading("range low end", dy_cn["low"]),
-                Reading("range high end", dy_cn["high"]),
+                Reading("range low end", dy_cn["low"], True),
+                Reading("range high end", dy_cn["high"], True),
                 Reading("dysprosium-iron alloy", dy_alloy["mid"]),
+                Reading("a dysprosium metal price (none is in the data)", None),
             ],
+            data_date=str(dy_cn["date"].date()),
         ),
         claims.check(
             "C03-05",
@@ -137,15 +153,19 @@ def check_claims(
             notebook,
             arithmetic=(c("C03-03") / c("C03-04"), f"{c('C03-03'):,.0f} / {c('C03-04'):,.0f}"),
             readings=[
-                Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"])),
-                Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"])),
+                Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"]), True),
+                Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"]), True),
             ],
+            data_date=f"{end}; {dy_cn['date'].date()}",
+            sources=[str(dy_new["source_id"]), str(dy_cn["source_id"]), rate_sid],
         ),
         claims.check(
             "C03-06",
             _to_cny_t(c("C00-10"), rate),
             f"the article's {c('C00-10'):,.0f} USD/kg {at}",
             notebook,
+            data_date=str(rate_date.date()),
+            sources=[rate_sid],
             readings=[
                 Reading(
                     f"at the rate nearest the article's date ({late_date.date()})", _to_cny_t(c("C00-10"), late_rate)
@@ -158,10 +178,12 @@ def check_claims(
             f"{cn(tb_cn)}, midpoint; the article's figure is close to China's terbium METAL price ({cn(tb_metal)}), not its oxide price",
             notebook,
             readings=[
-                Reading("range low end", tb_cn["low"]),
-                Reading("range high end", tb_cn["high"]),
+                Reading("range low end", tb_cn["low"], True),
+                Reading("range high end", tb_cn["high"], True),
                 Reading("terbium metal instead of oxide", tb_metal["mid"]),
             ],
+            data_date=str(tb_cn["date"].date()),
+            note=f"The article's figure is close to China's terbium metal price ({tb_metal['mid'] / 1e6:.2f} million yuan a tonne), not its oxide price.",
         ),
         claims.check(
             "C03-08",
@@ -173,19 +195,25 @@ def check_claims(
                 f"{c('C03-06'):,.0f} / {c('C03-07'):,.0f} (a European oxide price over what matches a Chinese metal price)",
             ),
             readings=[
-                Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"])),
-                Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"])),
+                Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"]), True),
+                Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"]), True),
                 Reading(
                     "against China's terbium metal price (the article's comparison)", ratio(tb.new_mid, tb_metal["mid"])
                 ),
             ],
+            data_date=f"{end}; {tb_cn['date'].date()}",
+            sources=[str(tb_new["source_id"]), str(tb_cn["source_id"]), rate_sid],
+            note=f"Against China's terbium metal price it comes to {ratio(tb.new_mid, tb_metal['mid']):.1f} times: the article compares oxide with metal.",
         ),
         claims.check(
             "C03-09",
             float(july["high_usd_kg"].max()),
             f"highest SMM China NdPr oxide quote of July 2025 in USD/kg ({len(july)} quotes; {july['low'].min():,.0f}-{july['high'].max():,.0f} CNY/t)",
             notebook,
-            readings=[Reading("lowest July quote", float(july["low_usd_kg"].min()))],
+            readings=[Reading("lowest July quote", float(july["low_usd_kg"].min()), True)],
+            data_date="2025-07",
+            sources=july["source_id"].tolist(),
+            note="The printed $680 is ten times any NdPr oxide price on record; read as $68.0, it is near July's highest quote.",
         ),
         claims.check(
             "C03-10", None, "no source we could read reports the purchase, its buyer or a 16.7% premium", notebook
@@ -196,6 +224,8 @@ def check_claims(
             "highest SMM China NdPr oxide quote of July 2025, CNY/t (high end of the range)",
             notebook,
             readings=[Reading("highest quote of July and August 2025", float(summer["high"].max()))],
+            data_date="2025-07",
+            sources=july["source_id"].tolist(),
         ),
         claims.check(
             "C03-12",
@@ -203,5 +233,13 @@ def check_claims(
             f"median ratio of European to Chinese domestic oxide prices (Dy, Tb) from {start}, minus 1, over {len(gaps)} pairs at most 14 days apart",
             notebook,
             readings=[Reading(f"{e} only", premium(gaps[gaps["element"] == e])) for e in ("Dy", "Tb")],
+            data_date=f"{min(gaps['europe_date'])}/{max(gaps['china_date'])}" if len(gaps) else "",
+            sources=sorted(
+                set(gaps.get("europe_source", pd.Series(dtype=str)))
+                | set(gaps.get("china_source", pd.Series(dtype=str)))
+            ),
+            note=f"European oxide prices were about {premium(gaps) * 100:.0f}% above China's on the median pair."
+            if len(gaps)
+            else "",
         ),
     ]

@@ -41,6 +41,10 @@ def check_claims(
     still_sent = False if stop_date <= pd.Timestamp(article_date) else None
     # Vietnam's ore: contradicted if the source says ore exports are banned (reaffirmed: the ban predates the law)
     ore_banned = claims.states(str(vietnam["quote"]), ("ban on ore exports", "ore export ban"))
+    refining_rows = current[current["stage"] == "separation_refining"]
+    stated_dates = (
+        refining_rows["as_of"] if "as_of" in refining_rows else refining_rows.get("year", pd.Series(dtype=str))
+    )
     return [
         claims.check(
             "C04-01",
@@ -51,18 +55,20 @@ def check_claims(
                 Reading("lowest statement", float(refining.min())),
                 Reading("highest statement", float(refining.max())),
             ],
+            data_date=_period(stated_dates),
+            sources=refining_rows["source_id"].tolist(),
+            note=f"The {len(refining)} statements range from {refining.min():.0f}% to {refining.max():.0f}%.",
         ),
         claims.check(
             "C04-02",
-            float(near["value"]),
-            f"the stated share nearest the claim, {near['value']:g}% ({near['scope']}; {near['source_id']}); no source measures a share of separation 'technology'",
+            nearest_in_interval(target, rounded_interval(float(near["value"]), decimals)),
+            f"the stated share nearest the claim, {near['value']:g}% ({near['scope']}; {near['source_id']}), at its own precision (any value that rounds to it); no source measures a share of separation 'technology'",
             notebook,
-            readings=[
-                Reading(
-                    f"the {near['value']:g}% as printed, rounded to {decimals} decimals (any value that rounds to it)",
-                    nearest_in_interval(target, rounded_interval(float(near["value"]), decimals)),
-                )
-            ],
+            readings=[Reading(f"the {near['value']:g}% as printed, at the article's precision", float(near["value"]))],
+            data_date=_period(pd.Series([near.get("as_of", near.get("year", ""))])),
+            sources=[str(near["source_id"])],
+            rounding=True,
+            note=f"The source says {near['value']:g}%, of refined output; no source gives a share of separation technology.",
         ),
         claims.attribution(
             "C04-03",
@@ -71,6 +77,10 @@ def check_claims(
             if len(ban)
             else "no technology export ban in the record",
             notebook,
+            data_date=str(ban["date"].iloc[0].date()) if len(ban) else "",
+            finding=f"China's catalogue of technologies barred from export has listed rare-earth extraction and separation technology since {ban['date'].iloc[0]:%B %Y}"
+            if len(ban)
+            else "",
         ),
         claims.check(
             "C04-04",
@@ -78,21 +88,44 @@ def check_claims(
             f"MP Materials' 2024 output ({mp['value']:,.0f} t REO, {mp['source_id']}) as % of the US figure in {at_article}, the edition current at the article's date",
             notebook,
             readings=[Reading(f"US figure in {latest}", mp_share(latest))],
+            data_date="2024",
+            sources=[str(mp["source_id"]), *_usgs_ids(usgs, at_article)],
+            note="Mountain Pass is the only US rare-earth mine in production.",
         ),
         claims.attribution(
             "C04-05",
             still_sent,
             f'sales ended {stop_date:%B %Y}, before the article ({article_date}): {stop["item"]} ({stop["as_of"]}; {stop["source_id"]}): "{stop["quote"]}"',
             notebook,
+            readings=[Reading(f"before {stop_date:%B %Y}, when MP still sold concentrate to China", 1.0)],
+            data_date=str(stop["as_of"])[:7],
+            sources=[str(stop["source_id"])],
+            finding=f"MP Materials stopped selling to China in {stop_date:%B %Y}, before the article appeared; until then its concentrate did go to China",
         ),
-        claims.attribution("C04-06", None, none, notebook),
+        claims.attribution("C04-06", None, none, notebook, finding=none + " on Lynas's patents"),
         claims.attribution(
             "C04-07",
             False if ore_banned else None,
             f'Vietnam bans exports of rare-earth ore: {vietnam["item"]} ({vietnam["as_of"]}; {vietnam["source_id"]}): "{vietnam["quote"]}" (the law that reaffirms the ban is dated after the article)',
             notebook,
+            data_date=str(vietnam["as_of"])[:10],
+            sources=[str(vietnam["source_id"])],
+            finding="Vietnam bans exports of rare-earth ore; a law passed after the article reaffirms the ban",
         ),
-        claims.attribution("C04-08", None, none, notebook),
-        claims.attribution("C04-09", None, none, notebook),
-        claims.check("C04-10", None, none, notebook),
+        claims.attribution(
+            "C04-08", None, none, notebook, finding=none + " on China Rare Earth Group's ultra-high-purity production"
+        ),
+        claims.attribution("C04-09", None, none, notebook, finding=none + " on the disc-motor demonstration line"),
+        claims.check("C04-10", None, none, notebook, finding=none + " on the motor's thickness"),
     ]
+
+
+def _period(values: pd.Series) -> str:
+    """The span of the dates or years a set of statements carries, as an ISO period."""
+    years = sorted({str(v)[:4] for v in values if str(v)[:4].isdigit()})
+    return "" if not years else years[0] if len(years) == 1 else f"{years[0]}/{years[-1]}"
+
+
+def _usgs_ids(usgs: pd.DataFrame, edition: str) -> list[str]:
+    """The source ids of one USGS edition's rows."""
+    return sorted(set(usgs.loc[usgs["edition"] == edition, "source_id"]))

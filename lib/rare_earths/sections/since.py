@@ -224,7 +224,7 @@ def thesis_table(records: list, ids: tuple[str, ...] = ("C01-10", "C01-11", "C01
                 "claim_id": cid,
                 "verdict": by_id[cid].verdict,
                 "robustness": by_id[cid].robustness,
-                "explanation": by_id[cid].explanation,
+                "reason": by_id[cid].reason,
                 "readings": by_id[cid].readings,
             }
             for cid in ids

@@ -4,9 +4,9 @@ The thesis "decreasing volume and increasing prices" is re-tested on the customs
 after the article against the same months a year earlier, its unit value (value over volume of the same months)
 against 2024, and the full year 2025 against 2024. Months without a sourced figure are left out and named.
 
-The ledger still takes the verdict words of `rare_earths.claims` (confirmed / contradicted / unverifiable):
-`ledger_record` is the one adapter that turns a forecast's outcome into such a record, keeping the outcome word
-in front of the explanation, until the ledger takes the forecast words of `rare_earths.scale` itself.
+A forecast's outcome (`rare_earths.forecasts`) is its verdict in the ledger (came true / did not come true / not
+yet decidable). The thesis re-tests are judged the same way: the article describes a trend as of its date, so
+whether the trend lasted is the outcome of an implied forecast, never a verdict on the sentence as of its date.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .. import claims, units
+from .. import claims, scale, units
 from ..forecasts import Check, Outcome
 from ..robustness import Reading, robustness
 from ..scale import CAME_TRUE, DID_NOT_COME_TRUE, NOT_YET_DECIDABLE
 from . import export_claims, exports
 from .exports import Change
 
-LEDGER_WORD = {CAME_TRUE: "confirmed", DID_NOT_COME_TRUE: "contradicted", NOT_YET_DECIDABLE: "unverifiable"}
 GACC = "GACC rare-earth export volume"
 
 
@@ -144,39 +143,73 @@ def unit_value_year(frame: pd.DataFrame, year: int) -> tuple[Change, list[Readin
     return _change(base, float(row["unit_value_usd_per_t"]), basis), readings
 
 
+OUTCOME_OF = {CAME_TRUE: "holds", DID_NOT_COME_TRUE: "fails", NOT_YET_DECIDABLE: "no data"}
+LASTED = {
+    scale.ACCURATE: CAME_TRUE,
+    scale.ROUGHLY_RIGHT: CAME_TRUE,
+    scale.MISLEADING: DID_NOT_COME_TRUE,
+    scale.WRONG: DID_NOT_COME_TRUE,
+    scale.UNCHECKABLE: NOT_YET_DECIDABLE,
+}
+"""A thesis re-test's verdict as the outcome of the implied forecast that the pattern would last."""
+
+
 def ledger_record(o: Outcome, notebook: str, readings: str = "") -> claims.ClaimRecord:
-    """A forecast's outcome as a record of today's ledger: its word mapped, the outcome word first in the explanation."""
+    """A forecast's outcome as a ledger record: the outcome word is the verdict, its sentence the reason."""
     other = [part.rsplit(": ", 1)[1] for part in readings.split("; ") if ": " in part]
+    word = o.outcome[0].upper() + o.outcome[1:]
     return replace(
         claims.forecast(o.claim_id, o.reason, notebook),
-        verdict=LEDGER_WORD[o.outcome],
+        verdict=o.outcome,
         computed_value=o.value_reached,
-        explanation=f"{o.outcome.capitalize()} (data of {o.data_date}): {o.reason}",
-        robustness=robustness([LEDGER_WORD[o.outcome], *(LEDGER_WORD[w] for w in other)]),
+        reason=f"{word}: {o.reason[0].lower() + o.reason[1:]}" if o.reason else word + ".",
+        data_date=o.data_date,
+        robustness=robustness([OUTCOME_OF[o.outcome], *(OUTCOME_OF.get(w, "no data") for w in other)]),
         readings=readings,
+        sources=o.source_id or "",
     )
 
 
 def condition_record(claim_id: str, check: Check, notebook: str) -> claims.ClaimRecord:
     """A condition claim's record: decided only when a source shows whether it held."""
     value = None if check.held is None else float(claims.claimed(claim_id)) * (1 if check.held else -1)
-    return claims.check(claim_id, value, check.basis, notebook)
+    return claims.check(claim_id, value, check.basis, notebook, finding=check.basis)
+
+
+def lasted(record: claims.ClaimRecord) -> claims.ClaimRecord:
+    """A thesis re-test judged as the implied forecast that the pattern would last: came true or did not."""
+    word = LASTED[record.verdict]
+    rest = record.reason.split(": ", 1)[1] if ": " in record.reason else record.reason
+    return replace(record, verdict=word, reason=f"{word[0].upper() + word[1:]}: {rest}")
 
 
 def check_claims(
     frame: pd.DataFrame, outcomes: list[Outcome], readings: dict[str, str], conds: dict[str, Check], notebook: str
 ) -> list[claims.ClaimRecord]:
-    """Every section-08 claim: the forecasts' outcomes, their conditions, and the thesis after the article."""
+    """Every section-08 claim: the forecasts' outcomes, their conditions, and whether the thesis lasted."""
     theses = {
         "C01-10": volume_after(frame, "2025-09"),
         "C01-11": unit_value_after(frame, "2025-09"),
         "C01-12": volume_year(frame, 2025),
         "C01-13": unit_value_year(frame, 2025),
     }
+    last_month = str(exports.monthly(frame, "rare_earths", "volume").index.max())
     return (
         [ledger_record(o, notebook, readings.get(o.claim_id, "")) for o in outcomes]
         + [condition_record(cid, check, notebook) for cid, check in conds.items()]
-        + [claims.check(cid, c.direction, c.basis, notebook, readings=r) for cid, (c, r) in theses.items()]
+        + [
+            lasted(
+                claims.check(
+                    cid,
+                    c.direction,
+                    c.basis,
+                    notebook,
+                    readings=r,
+                    data_date=last_month if cid in ("C01-10", "C01-11") else "2025",
+                )
+            )
+            for cid, (c, r) in theses.items()
+        ]
     )
 
 
@@ -186,7 +219,7 @@ def key_finding(outcomes: list[Outcome], records: list[claims.ClaimRecord], as_o
 
     counts = ", ".join(f"{n} {word}" for word, n in forecasts.summary(outcomes).items())
     v = {r.claim_id: r.verdict for r in records}
-    said = lambda cid, yes, no: yes if v.get(cid) == "confirmed" else no  # noqa: E731
+    said = lambda cid, yes, no: yes if v.get(cid) == CAME_TRUE else no  # noqa: E731
     return (
         f"**Key finding.** Of the article's {len(outcomes)} forecasts, on data as of {as_of}: {counts}. "
         f"Its thesis after the article: export volume {said('C01-10', 'fell', 'did not fall')} in the months that "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import data, labels, scale
+from .. import claims, data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
 from . import assets, cards, cite, words
@@ -109,19 +109,31 @@ def sweep_entry(output_root: Path) -> dict[str, Any] | None:
     }
 
 
+def verdict_lists(statements: pd.DataFrame) -> dict[str, list[dict[str, str]]]:
+    """The article's statements that are wrong, misleading and roughly right: each with its parts and reason, from the ledger."""
+    rows = statements.astype(object).where(statements.notna(), "").to_dict("records") if len(statements) else []
+    return {
+        verdict: [
+            {
+                "statement_id": str(r["statement_id"]),
+                "claim_id": str(r["claim_ids"]).split(";")[0],
+                "claim_ids": str(r["claim_ids"]).replace(";", ", "),
+                "quote": str(r["quote"]),
+                "reason": str(r["reason"]),
+            }
+            for r in rows
+            if r["verdict"] == verdict
+        ]
+        for verdict in (scale.WRONG, scale.MISLEADING, scale.ROUGHLY_RIGHT)
+    }
+
+
 def wrong(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """What the article got wrong: one sentence per claim judged wrong or misleading, from the ledger."""
-    return [
-        {
-            "claim_id": r["claim_id"],
-            "quote": r["quote"],
-            "verdict": cards.verdict(r),
-            "slug": scale.slug(cards.verdict(r)),
-            "reason": cards.reason(r),
-        }
-        for r in rows
-        if cards.is_negative(r)
-    ]
+    """What the article got wrong: the statements whose verdict is wrong (robustly: on every reading of every part)."""
+    frame = pd.DataFrame(rows)
+    if frame.empty or "statement_id" not in frame:
+        return []
+    return verdict_lists(claims.statements(frame))[scale.WRONG]
 
 
 def render(
@@ -144,19 +156,23 @@ def render(
     env.filters["claim_value"] = lambda v, unit: labels.claim_value(v, str(unit or ""))
     env.filters["label"] = labels.label
     env.filters["slug"] = scale.slug
+    current = len(ledger) and "statement_id" in ledger and ledger["verdict"].isin(claims.VERDICTS).all()
+    counts = claims.summary(ledger).to_dict() if current else {v: 0 for v in claims.VERDICTS}
+    statements = claims.statements(ledger) if current else pd.DataFrame(columns=claims.STATEMENT_COLUMNS)
+    statement_counts = statements["verdict"].value_counts().reindex(list(claims.VERDICTS), fill_value=0).to_dict()
     rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[cards.verdict(r)] = counts.get(cards.verdict(r), 0) + 1
-    counts = {v: counts[v] for v in scale.ALL if v in counts} or {v: 0 for v in scale.SCALE}
+    titles = {s["name"]: s["title"] for s in sections}
     reports = {s["name"]: s["reader"] for s in sections if s["reader"]}
     sections_seen = sorted({cards.card(r, {}, "", None, True)["section"] for r in rows})
     return env.get_template(TEMPLATE).render(
         sections=sections,
         claims=rows,
         counts=counts,
+        statement_counts=statement_counts,
+        statements_total=len(statements),
         sweep=sweep,
-        wrong=wrong(rows),
+        lists=verdict_lists(statements),
+        titles=titles,
         built=built_from or {},
         since=since,
         reports=reports,

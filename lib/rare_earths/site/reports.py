@@ -113,6 +113,7 @@ def _nav(name: str, all_sections: list[tuple[str, str]], where: str) -> str:
     )
     links.append(f'<a href="{html.escape(nxt[0])}" rel="next">{html.escape(nxt[1])} →</a>')
     links.append(f'<a href="{html.escape(name)}.full.html">Version with code</a>')
+    links.append('<a href="../methodology.html">How we checked</a>')
     return f'<nav class="re-nav re-nav-{where}" aria-label="sections">{"".join(links)}</nav>'
 
 
