@@ -260,7 +260,9 @@ def test_curation_regenerates_the_data_byte_for_byte(tmp_path: Path) -> None:
     shutil.copytree(paths.PROJECT_ROOT / "research", tmp_path / "research")
     shutil.copytree(paths.DATA_DIR, tmp_path / "data")
     for f in (tmp_path / "data").glob("*.csv"):
-        if f.name not in ("claims.csv", "forecasts.csv"):  # the article's claims and forecasts: read, not curated
+        # the article's claims and forecasts are read, not curated; sources.csv is read back so that earlier sources
+        # keep their place (new ones are appended)
+        if f.name not in ("claims.csv", "forecasts.csv", "sources.csv"):
             f.write_text("stale\n")
     subprocess.run([sys.executable, str(tmp_path / "research" / "curate.py")], check=True, capture_output=True)
     for f in sorted(paths.DATA_DIR.glob("*.csv")):

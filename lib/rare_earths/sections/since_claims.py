@@ -156,16 +156,19 @@ LASTED = {
 
 def ledger_record(o: Outcome, notebook: str, readings: str = "") -> claims.ClaimRecord:
     """A forecast's outcome as a ledger record: the outcome word is the verdict, its sentence the reason."""
-    other = [part.rsplit(": ", 1)[1] for part in readings.split("; ") if ": " in part]
+    other = [part.rsplit(": ", 1) for part in readings.split("; ") if ": " in part]
     word = o.outcome[0].upper() + o.outcome[1:]
+    reached = "none" if o.value_reached is None else f"{o.value_reached:,.0f} on {o.date_reached}"
+    tried = [f"main reading: {reached} ({OUTCOME_OF[o.outcome]})"]
+    tried += [f"{name}: {w} ({OUTCOME_OF.get(w, 'no data')})" for name, w in other]
     return replace(
         claims.forecast(o.claim_id, o.reason, notebook),
         verdict=o.outcome,
         computed_value=o.value_reached,
         reason=f"{word}: {o.reason[0].lower() + o.reason[1:]}" if o.reason else word + ".",
         data_date=o.data_date,
-        robustness=robustness([OUTCOME_OF[o.outcome], *(OUTCOME_OF.get(w, "no data") for w in other)]),
-        readings=readings,
+        robustness=robustness([OUTCOME_OF[o.outcome], *(OUTCOME_OF.get(w, "no data") for _, w in other)]),
+        readings="; ".join(tried),
         sources=o.source_id or "",
     )
 
@@ -206,11 +209,18 @@ def check_claims(
                     notebook,
                     readings=r,
                     data_date=last_month if cid in ("C01-10", "C01-11") else "2025",
+                    sources=_customs_sources(frame, "2024-09" if cid in ("C01-10", "C01-11") else "2024-01"),
                 )
             )
             for cid, (c, r) in theses.items()
         ]
     )
+
+
+def _customs_sources(frame: pd.DataFrame, first: str) -> list[str]:
+    """The source ids of the world rare-earth export figures (volume and value) from `first` on."""
+    rows = frame[(frame["series"] == "rare_earths") & (frame["partner"] == "World") & (frame["month"] >= first)]
+    return sorted(set(rows["source_id"]))
 
 
 def key_finding(outcomes: list[Outcome], records: list[claims.ClaimRecord], as_of: str, year: int = 2025) -> str:
