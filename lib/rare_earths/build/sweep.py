@@ -11,8 +11,12 @@ table and chart of the chosen result table go to `outputs/sweep/`.
 from __future__ import annotations
 
 import csv
+import json
 import multiprocessing
 import re
+import shutil
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,11 +25,14 @@ import pandas as pd
 
 from .. import outputs, paths, plots
 from . import engine, plan
-from .model import OUTPUT_PARAMETER, BuildError, Result
+from .model import OUTPUT_PARAMETER, BuildError, BuildInterrupted, Result
+from .pool import interruptible
+from .store import read_json
 
 NOTEBOOK = "07_outlook"
 RESULT_TABLE = "07_balance"  # the table each scenario's comparison reads (tables/<name>.csv)
 FIXED_COLUMNS = ("scenario", "description")
+RESERVED = {"figures"}  # outputs/sweep/figures/ holds the comparison chart: no scenario may be called so
 
 
 class SweepError(BuildError):
@@ -62,6 +69,8 @@ def read_grid(path: Path, notebook: Path) -> list[dict[str, Any]]:
                 raise SweepError(
                     f"{path.name}, line {line}: scenario name {name!r} must be lower-case letters, digits, '-' or '_'"
                 )
+            if name in RESERVED:
+                raise SweepError(f"{path.name}, line {line}: scenario name {name!r} is taken by the comparison chart")
             if name in seen:
                 raise SweepError(f"{path.name}, line {line}: scenario {name!r} appears twice")
             seen.add(name)
@@ -84,36 +93,184 @@ def scenario_root(root: Path, scenario: str) -> Path:
     return root / scenario / "report"
 
 
-def _run(notebook: Path, parameters: dict[str, Any], root: Path) -> Result:
+def record_path(root: Path) -> Path:
+    """The sweep's own record: its notebook, its grid's scenarios, the scenario folders it made, whether it completed."""
+    return root / ".manifests" / "sweep.json"
+
+
+def begin(root: Path, stem: str, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
+    """Record a sweep as started (not complete: the index stops linking it until it completes); return the record."""
+    names = [s["scenario"] for s in scenarios]
+    made = sorted(set(read_json(record_path(root)).get("made", [])) | set(names))
+    record = {"notebook": stem, "scenarios": names, "made": made, "complete": False}
+    return write_record(root, record)
+
+
+def write_record(root: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """Write the sweep's record atomically; return it."""
+    outputs.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", record_path(root))
+    return record
+
+
+def made_by_sweep(folder: Path, record: dict[str, Any]) -> bool:
+    """Whether a folder under outputs/sweep/ is a scenario folder a sweep made: named in its record, or (a sweep from
+    before the record) holding nothing but a scenario's report/ and its build records (.build/)."""
+    if folder.name in record.get("made", []):
+        return True
+    entries = {p.name for p in folder.iterdir()}
+    return bool(entries) and entries <= {"report", ".build"} and (folder / ".build" / "lock").exists()
+
+
+def remove_dropped(root: Path, record: dict[str, Any]) -> None:
+    """Remove the scenario folders of scenarios no longer in the grid (only folders a sweep made; say which)."""
+    keep = set(record["scenarios"]) | RESERVED
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in keep and not p.name.startswith(".")):
+        if made_by_sweep(folder, record):
+            shutil.rmtree(folder)
+            print(f"sweep: removed {paths.display(folder)}/ (scenario no longer in the grid)", flush=True)
+        else:
+            print(f"sweep: left {paths.display(folder)}/ alone: not a scenario folder of a sweep", flush=True)
+    record["made"] = [name for name in record["made"] if name in record["scenarios"]]
+
+
+def tidy(root: Path, scenarios: list[dict[str, Any]]) -> None:
+    """Remove any staging folder a scenario's build left (a build ends without one; this covers one that raised)."""
+    for s in scenarios:
+        shutil.rmtree(scenario_root(root, s["scenario"]) / ".staging", ignore_errors=True)
+
+
+def _run(notebook: Path, parameters: dict[str, Any], root: Path, runner: Any) -> Result:
     """Build one scenario into its own outputs folder, with the build's caching, provenance and atomic promotion.
 
-    Each scenario is a whole `engine.build` of one notebook: its kernel runs in a process of its own,
-    so threads are enough to run scenarios side by side.
+    Each scenario is a whole `engine.build` of one notebook, in a thread of the driver; its kernel runs in a process
+    of its own (local pool) or on a worker of the cluster (`runner`).
     """
-    results = engine.build([notebook.stem], parameters, root, jobs=1, notebooks_dir=notebook.parent)
+    results = engine.build([notebook.stem], parameters, root, jobs=1, notebooks_dir=notebook.parent, runner=runner)
     return results[0]
 
 
+class LocalPool:
+    """Runs each scenario's notebook in a worker process on this machine (pool.run_all); Ctrl-C stops them all."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop, self.events, self.lock = stop, [], threading.Lock()
+
+    def runner(self, scenario: str) -> Any:
+        """An engine runner for one scenario: pool.run_all with a stop flag the whole sweep sets."""
+
+        def run(todo: list[Any], done: dict[str, Result], output_root: Path, *args: Any) -> dict[str, Result]:
+            from .pool import run_all
+
+            event = threading.Event()
+            with self.lock:
+                self.events.append(event)
+                if self.stop.is_set():
+                    raise BuildInterrupted([])
+            return run_all(todo, done, output_root, *args[:3], event)
+
+        return run
+
+    def interrupt(self) -> None:
+        """Stop every scenario's pool (its workers stop their kernels and promote nothing)."""
+        with self.lock:
+            for event in self.events:
+                event.set()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
 def run(
-    notebook_name: str = NOTEBOOK, grid: Path | None = None, output_root: Path | None = None, jobs: int | None = None
+    notebook_name: str = NOTEBOOK,
+    grid: Path | None = None,
+    output_root: Path | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, list[Result]]:
-    """Run every scenario of the grid in parallel; write the comparison table and chart; return them and the results."""
+    """Run every scenario of the grid in parallel (on this machine, or on the Dask cluster at `scheduler`);
+    remove the folders of scenarios no longer in the grid; write the comparison table and chart; return them."""
     notebook = plan.select(plan.discover(), [notebook_name])[0]
     scenarios = read_grid(grid or grid_path(notebook), notebook)
     root = (output_root or paths.OUTPUTS_DIR) / "sweep"
-    jobs = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
-    print(f"sweep: {len(scenarios)} scenarios of {notebook.stem} on {jobs} worker(s)", flush=True)
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = [pool.submit(_run, notebook, s["parameters"], scenario_root(root, s["scenario"])) for s in scenarios]
-        results = [f.result() for f in futures]
+    record = begin(root, notebook.stem, scenarios)
+    with interruptible() as stop:
+        if scheduler:
+            from .distributed import Cluster  # dask: imported only for a sweep on a cluster
+
+            backend: Any = Cluster(scheduler, stop)
+            threads = max(1, min(jobs or 2 * backend.threads, len(scenarios)))
+            where = f"the Dask cluster at {scheduler} ({backend.threads} worker thread(s))"
+        else:
+            backend = LocalPool(stop)
+            threads = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
+            where = f"{threads} worker(s)"
+        print(f"sweep: {len(scenarios)} scenarios of {notebook.stem} on {where}", flush=True)
+        try:
+            results = _run_scenarios(notebook, scenarios, root, backend, threads, stop)
+        except BuildInterrupted as stopped:
+            print(
+                f"sweep interrupted: scenarios with new outputs kept: {', '.join(stopped.kept) or 'none'}; "
+                "the index links the sweep again once a sweep completes",
+                file=sys.stderr,
+                flush=True,
+            )
+            _refresh_index(output_root)
+            raise
+        finally:
+            backend.close()
+            tidy(root, scenarios)
+    remove_dropped(root, record)
     for s, r in zip(scenarios, results):
         print(
             f"  {s['scenario']}: {r.status} in {r.seconds:.1f} s" + (f" ({r.message})" if r.message else ""), flush=True
         )
+    failed = [f"{s['scenario']} ({r.message})" for s, r in zip(scenarios, results) if r.status == "failed"]
+    if failed:
+        print(f"sweep: {len(failed)} of {len(scenarios)} scenario(s) failed: {'; '.join(failed)}", file=sys.stderr)
     table = comparison(scenarios, results, root, notebook.stem)
     write_comparison(table, root)
+    write_record(root, {**record, "complete": True})
     engine.refresh_index(output_root)  # the collection's index links the comparison
     return table, results
+
+
+def _run_scenarios(
+    notebook: Path, scenarios: list[dict[str, Any]], root: Path, backend: Any, threads: int, stop: threading.Event
+) -> list[Result]:
+    """Build the scenarios in `threads` driver threads; on Ctrl-C (stop) cancel the rest, raise BuildInterrupted."""
+    from concurrent.futures import wait
+
+    pool = ThreadPoolExecutor(threads)
+    futures = [
+        pool.submit(_run, notebook, s["parameters"], scenario_root(root, s["scenario"]), backend.runner(s["scenario"]))
+        for s in scenarios
+    ]
+    pending = set(futures)
+    stop.polling = True  # type: ignore[attr-defined]
+    try:
+        while pending and not stop.is_set():
+            _, pending = wait(pending, timeout=0.2)
+    finally:
+        stop.polling = False  # type: ignore[attr-defined]
+    if stop.is_set():
+        backend.interrupt()
+        pool.shutdown(wait=True, cancel_futures=True)
+        kept = []
+        for s, f in zip(scenarios, futures):
+            error = None if f.cancelled() else f.exception()
+            if (not f.cancelled() and error is None and f.result().status == "ran") or getattr(error, "kept", None):
+                kept.append(s["scenario"])
+        raise BuildInterrupted(kept)
+    pool.shutdown()
+    return [f.result() for f in futures]
+
+
+def _refresh_index(output_root: Path | None) -> None:
+    """Refresh the index after an interrupted sweep (it stops linking the sweep); a failure is one line, not a crash."""
+    try:
+        engine.refresh_index(output_root)
+    except Exception as exc:
+        print(f"index not refreshed ({type(exc).__name__}: {exc}); the next build refreshes it", file=sys.stderr)
 
 
 def comparison(scenarios: list[dict[str, Any]], results: list[Result], root: Path, stem: str) -> pd.DataFrame:
