@@ -262,15 +262,29 @@ def _stopped(name: str) -> bool:
         return False
 
 
-def _die_with_parent(parent: int) -> None:
-    """Linux: get SIGTERM when the worker that started this process dies (a killed worker leaves no kernel behind)."""
+ORPHANED = signal.SIGHUP  # what a task's child gets when its worker dies (SIGTERM is the task's own "stop")
+
+
+def _die_with_parent(folder: Path, parent: int) -> None:
+    """Linux: when the worker that started this process dies, kill the kernel, remove the task's folder and end.
+
+    The signal is its own (not SIGTERM): a dying worker's threads end one by one, so the parent id alone cannot tell.
+    """
+    from .execute import kill_kernels
+
+    def orphaned(signum: int, frame: Any) -> None:
+        kill_kernels()
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    signal.signal(ORPHANED, orphaned)
     if sys.platform.startswith("linux"):
         import ctypes
 
         PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ORPHANED)
     if os.getppid() != parent:  # it died before the line above
-        os.kill(os.getpid(), signal.SIGTERM)
+        orphaned(ORPHANED, None)
 
 
 def _child(folder: Path, parent: int) -> None:
@@ -278,7 +292,7 @@ def _child(folder: Path, parent: int) -> None:
     from .execute import run_one, start_worker
 
     start_worker()  # the build worker's set-up: SIGTERM kills the kernel and promotes nothing
-    _die_with_parent(parent)
+    _die_with_parent(folder, parent)
     plan, root, context = pickle.loads((folder / "task.pickle").read_bytes())
     result = run_one(plan, root, context)
     partial = folder / ".result.pickle.tmp"

@@ -192,7 +192,6 @@ def run(
     notebook = plan.select(plan.discover(), [notebook_name])[0]
     scenarios = read_grid(grid or grid_path(notebook), notebook)
     root = (output_root or paths.OUTPUTS_DIR) / "sweep"
-    record = begin(root, notebook.stem, scenarios)
     with interruptible() as stop:
         if scheduler:
             from .distributed import Cluster  # dask: imported only for a sweep on a cluster
@@ -204,6 +203,9 @@ def run(
             backend = LocalPool(stop)
             threads = max(1, min(jobs or multiprocessing.cpu_count(), len(scenarios)))
             where = f"{threads} worker(s)"
+        record = begin(
+            root, notebook.stem, scenarios
+        )  # only now: a bad grid or an unreachable scheduler changes nothing
         print(f"sweep: {len(scenarios)} scenarios of {notebook.stem} on {where}", flush=True)
         try:
             results = _run_scenarios(notebook, scenarios, root, backend, threads, stop)
