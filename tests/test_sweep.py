@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rare_earths import cli
 from rare_earths.build import sweep
+from rare_earths.build import sweep_folders as folders
 from rare_earths.site import index
 
 BAD_DATE = "1990-01-01"  # no price before it: notebook 07's 'claims' cell raises (IndexError)
@@ -45,7 +46,7 @@ def test_only_the_sweeps_own_folders_of_dropped_scenarios_are_removed(
     (root / "figures").mkdir()
     record = {"scenarios": ["baseline"], "made": ["baseline", "recorded", "gone-already"], "complete": False}
 
-    sweep.remove_dropped(root, record)
+    folders.remove_dropped(root, record)
 
     assert sorted(p.name for p in root.iterdir()) == ["baseline", "figures", "lookalike", "my-notes"]
     assert not half.exists() and (user / "notes.txt").read_text() == "mine"
@@ -60,11 +61,11 @@ def test_the_index_links_a_sweep_only_once_it_completed(tmp_path: Path) -> None:
     root.mkdir()
     (root / "comparison.csv").write_text("scenario,status,report\nbaseline,ran,baseline/report/html/07_outlook.html\n")
     assert index.sweep_entry(tmp_path) is None  # no record: a sweep from before, perhaps half built
-    sweep.write_record(root, {"scenarios": ["baseline"], "made": ["baseline"], "complete": False})
+    folders.write_record(root, {"scenarios": ["baseline"], "made": ["baseline"], "complete": False})
     assert index.sweep_entry(tmp_path) is None
-    sweep.write_record(root, {"scenarios": ["baseline"], "made": ["baseline"], "complete": True})
+    folders.write_record(root, {"scenarios": ["baseline"], "made": ["baseline"], "complete": True})
     assert index.sweep_entry(tmp_path)["rows"][0]["scenario"] == "baseline"
-    (sweep.record_path(root)).write_text("{trunc")
+    (folders.record_path(root)).write_text("{trunc")
     assert index.sweep_entry(tmp_path) is None
 
 
@@ -101,7 +102,7 @@ def test_a_sweep_with_a_failing_scenario_finishes_tidy(tmp_path: Path, capsys: p
     ]
     assert (root / "mine" / "keep.txt").read_text() == "a user's file"
     assert sorted(out_root.rglob(".staging")) == [] and (stale / "report" / "html" / "07_outlook.html").is_file()
-    record = json.loads(sweep.record_path(root).read_text())
+    record = json.loads(folders.record_path(root).read_text())
     assert record["complete"] is True and record["made"] == ["bad-date", "baseline"]
     assert index.sweep_entry(out_root) is not None
 
@@ -126,4 +127,4 @@ def test_ctrl_c_stops_a_local_sweep_and_keeps_what_was_promoted(tmp_path: Path) 
     assert "sweep interrupted: scenarios with new outputs kept: s0" in err
     assert [m.exists() for m in manifests] == [True, False, False, False]
     assert sorted(out_root.rglob(".staging")) == []
-    assert json.loads(sweep.record_path(out_root / "sweep").read_text())["complete"] is False
+    assert json.loads(folders.record_path(out_root / "sweep").read_text())["complete"] is False

@@ -26,8 +26,9 @@ import distributed
 import psutil
 import pytest
 from rare_earths import cli
+from rare_earths.build import dask_task, sweep
 from rare_earths.build import distributed as on_dask
-from rare_earths.build import sweep
+from rare_earths.build import sweep_folders as folders
 
 BAD_DATE = "1990-01-01"  # no price before it: notebook 07's 'claims' cell raises (IndexError)
 
@@ -181,13 +182,13 @@ def test_a_failing_task_is_retried_once_then_reported_with_its_scenario_and_cell
 
 
 def task_processes(client: distributed.Client) -> dict[str, list[psutil.Process]]:
-    """Each worker's task child processes (python -m rare_earths.build.distributed) and their kernels."""
+    """Each worker's task child processes (python -m rare_earths.build.dask_task) and their kernels."""
     found: dict[str, list[psutil.Process]] = {}
     for address, pid in client.run(os.getpid).items():
         found[address] = []
         try:
             for child in psutil.Process(pid).children(recursive=True):
-                if "rare_earths.build.distributed" in " ".join(child.cmdline()) or kernel(child):
+                if "rare_earths.build.dask_task" in " ".join(child.cmdline()) or kernel(child):
                     found[address].append(child)
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue
@@ -225,8 +226,8 @@ def test_a_worker_killed_mid_task_is_retried_and_the_sweep_completes(
                 victim, children = address, procs
         time.sleep(0.2)
     assert victim is not None, "no task started"
-    task = next(p for p in children if "rare_earths.build.distributed" in " ".join(p.cmdline()))
-    folder = Path(task.cmdline()[task.cmdline().index("rare_earths.build.distributed") + 1])
+    task = next(p for p in children if "rare_earths.build.dask_task" in " ".join(p.cmdline()))
+    folder = Path(task.cmdline()[task.cmdline().index("rare_earths.build.dask_task") + 1])
     assert folder.name.startswith("rare-earths-task-") and folder.is_dir()
     os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
     driver.join(180)
@@ -280,7 +281,7 @@ def test_ctrl_c_cancels_the_remaining_tasks_and_keeps_what_was_promoted(cluster:
 
 
 def test_a_worker_with_another_project_refuses_the_task() -> None:
-    result = on_dask.run_task("07_outlook", {}, "0" * 64, {}, "unused")
+    result = dask_task.run_task("07_outlook", {}, "0" * 64, {}, "unused")
     assert result["result"].status == "failed" and result["files"] == {}
     assert "another project or environment than the driver" in result["result"].message
 
@@ -293,10 +294,10 @@ def test_the_scheduler_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    record = sweep.write_record(tmp_path / "out" / "sweep", {"scenarios": ["baseline"], "made": [], "complete": True})
+    record = folders.write_record(tmp_path / "out" / "sweep", {"scenarios": ["baseline"], "made": [], "complete": True})
     status = cli.main(["sweep", "--output-dir", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
     assert status == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert (
-        json.loads(sweep.record_path(tmp_path / "out" / "sweep").read_text()) == record
+        json.loads(folders.record_path(tmp_path / "out" / "sweep").read_text()) == record
     )  # the last sweep stays linked
