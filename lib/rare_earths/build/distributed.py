@@ -15,6 +15,7 @@ as a task of dask_task.py (the worker's side), which is never told where the dri
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -91,12 +92,12 @@ class Cluster:
             result = outcome["result"]
             if result.status == "ran" or attempt == ATTEMPTS:
                 break
-            print(f"[{scenario}] {plan.name} failed ({result.message}); retrying once", flush=True)
+            say(f"[{scenario}] {plan.name} failed ({result.message}); retrying once")
         staging = output_root / ".staging" / plan.name
         shutil.rmtree(staging, ignore_errors=True)
         write_files(staging, outcome["files"])
         where = f" on {outcome['worker']}" if outcome.get("worker") else ""
-        print(f"[{scenario}] {plan.name} {result.status} in {result.seconds:.1f} s{where}", flush=True)
+        say(f"[{scenario}] {plan.name} {result.status} in {result.seconds:.1f} s{where}")
         if result.status != "ran":
             if outcome["files"]:  # the partial run, kept under failed/ as the local pool keeps it
                 quarantine(staging, output_root, plan.name)
@@ -144,6 +145,12 @@ class Cluster:
         except Exception:
             pass
         self.client.close()
+
+
+def say(line: str) -> None:
+    """Print one progress line in a single write: the sweep's threads print side by side."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
