@@ -77,7 +77,10 @@ def test_a_scenario_may_not_take_the_comparison_charts_folder(tmp_path: Path) ->
         sweep.read_grid(grid, notebook)
 
 
-def test_a_sweep_with_a_failing_scenario_finishes_tidy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_sweep_with_a_failing_scenario_finishes_tidy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RARE_EARTHS_SCHEDULER", raising=False)  # the local pool
     out_root = tmp_path / "outputs"
     root = out_root / "sweep"
     scenario_folder(root, "dropped")  # a scenario of an earlier grid
