@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -65,9 +66,22 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument(
         "--grid", type=Path, default=None, help="scenario grid CSV (default: notebooks/<name>.scenarios.csv)"
     )
-    w.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    w.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        help="scenarios run at once (default: number of cores; with --scheduler, twice the cluster's worker threads)",
+    )
     w.add_argument(
         "--output-dir", type=Path, default=None, help="outputs folder (default: outputs/); scenarios go to <it>/sweep/"
+    )
+    w.add_argument(
+        "--scheduler",
+        default=os.environ.get("RARE_EARTHS_SCHEDULER") or None,
+        metavar="ADDRESS",
+        help="run the scenarios on the dask.distributed cluster at ADDRESS (e.g. tcp://127.0.0.1:8786; "
+        "default: $RARE_EARTHS_SCHEDULER, else worker processes on this machine)",
     )
     return parser
 
@@ -125,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "sweep":
             from .build import sweep  # pandas and matplotlib: imported only when sweeping
 
-            table, results = sweep.run(args.notebook, args.grid, args.output_dir, args.jobs)
+            table, results = sweep.run(args.notebook, args.grid, args.output_dir, args.jobs, args.scheduler)
             print(table.to_string(index=False))
             return 1 if any(r.status == "failed" for r in results) else 0
         if args.command == "params":

@@ -24,6 +24,7 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ from .store import (
     write_timings,
 )
 
+# How the notebooks to run are run: pool.run_all's signature (todo, done, output_root, jobs, fail_fast, context, stop).
+Runner = Callable[..., dict[str, Result]]
+
 
 def forced_notebooks(available: list[Path], force: bool | list[str]) -> list[Path]:
     """The notebooks to re-run even when cached: all (True), none (False), or the named ones."""
@@ -70,8 +74,13 @@ def build(
     fail_fast: bool = False,
     notebooks_dir: Path | None = None,
     force: bool | list[str] = False,
+    runner: Runner | None = None,
 ) -> list[Result]:
-    """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index."""
+    """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index.
+
+    `runner` runs the notebooks to run (default: pool.run_all, worker processes on this machine); the sweep passes its
+    own to run them on a Dask cluster, or to stop them with the whole sweep.
+    """
     started = time.perf_counter()
     notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
     output_root = checked_output_root(Path(output_root or paths.OUTPUTS_DIR), notebooks_dir.parent)
@@ -96,7 +105,7 @@ def build(
         if todo:
             context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
             try:
-                results.update(run_all(todo, results, output_root, jobs, fail_fast, context, stop))
+                results.update((runner or run_all)(todo, results, output_root, jobs, fail_fast, context, stop))
             except BuildInterrupted as stopped:
                 shutil.rmtree(output_root / ".staging", ignore_errors=True)
                 ran = {n: r for n, r in results.items() if n in stopped.kept}
@@ -223,7 +232,8 @@ def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
     parts["inputs"] = {
         rel: cache.sha256_file(root / rel) if (root / rel).is_file() else None for rel in sorted(inputs)
     }  # "out of date" on the index
-    for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), output_root / "sweep" / "comparison.csv"):
+    sweep = (output_root / "sweep" / "comparison.csv", output_root / "sweep" / ".manifests" / "sweep.json")  # its link
+    for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), *sweep):
         parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
     return cache.sha256_bytes(cache.canonical_json(parts))
 

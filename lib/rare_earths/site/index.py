@@ -93,12 +93,17 @@ def _sidecar(file: str) -> str:
 
 
 def sweep_entry(output_root: Path) -> dict[str, Any] | None:
-    """The scenario sweep's comparison (outputs/sweep/), when a sweep has been run."""
+    """The scenario sweep's comparison (outputs/sweep/), when a sweep has run to its end (its record says complete)."""
     import csv
+    import json
 
     table = output_root / "sweep" / "comparison.csv"
-    if not table.exists():
-        return None
+    try:
+        complete = json.loads((output_root / "sweep" / ".manifests" / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        complete = {}
+    if not table.exists() or not (isinstance(complete, dict) and complete.get("complete") is True):
+        return None  # never run, or interrupted: its scenario folders may be half old, half new
     with open(table, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     chart = output_root / "sweep" / "figures" / "comparison.png"
