@@ -10,6 +10,7 @@ import pandas as pd
 from .. import claims, labels
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
+from . import claimreview
 from .reports import figures, key_finding, reason
 
 TEMPLATE = "index.html.j2"
@@ -95,9 +96,11 @@ def render(
     ledger: pd.DataFrame,
     sweep: dict[str, Any] | None = None,
     built_from: dict[str, str] | None = None,
+    claimreview: str = "",
 ) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
+    import markupsafe
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -120,6 +123,7 @@ def render(
         titles=titles,
         reports=reports,
         built=built_from or {},
+        claimreview=markupsafe.Markup(claimreview),  # JSON-LD made by site/claimreview.py, already escaped for HTML
     )
 
 
@@ -138,5 +142,8 @@ def write(
     built_from: dict[str, str] | None = None,
 ) -> Path:
     """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
-    page = render(section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root), built_from)
+    markup = claimreview.for_index(output_root, (built_from or {}).get("date", ""))
+    page = render(
+        section_entries(output_root, notebooks, records), ledger, sweep_entry(output_root), built_from, markup
+    )
     return write_text(page, output_root / "index.html")

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import labels, paths
 from ..notebook import notebook_title, read_notebook
+from . import claimreview
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 TEMPLATE = "offline"
@@ -173,6 +174,8 @@ def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
     """
     all_sections = sections()
     body = body.replace("</head>", f"<style>{STYLE}</style>\n</head>", 1)
+    if reader:  # the ClaimReview markup of the statements this report checks (site/claimreview.py)
+        body = body.replace("</head>", claimreview.for_report(folder, name) + "</head>", 1)
     body = _captions(body, folder)
     top = _nav(name, all_sections, "top")
     if reader:
