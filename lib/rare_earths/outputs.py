@@ -59,18 +59,33 @@ def save_csv(frame: pd.DataFrame, target: Path) -> Path:
     return target
 
 
-def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
-    """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column)."""
+def save_table(
+    frame: pd.DataFrame,
+    name: str,
+    output_root: Path,
+    description: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> Path:
+    """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column), with its schema beside it.
+
+    `description` (one line about the table) and `fields` (column -> one-line description) are optional: the
+    schema sidecar `<name>.schema.json` (see `rare_earths.package`) gives each column's type and unit either way,
+    and the build collects the sidecars into outputs/datapackage.json.
+    """
     import pandas as pd
 
-    from . import paths
+    from . import package, paths
 
     if frame.index.name is not None:
         frame = frame.reset_index()
     frame = frame.assign(
         **{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)}
     )
-    return save_csv(frame, paths.tables_dir(output_root) / f"{name}.csv")
+    target = paths.tables_dir(output_root) / f"{name}.csv"
+    schema = package.table_schema(frame, fields)  # before writing: a description of a missing column writes nothing
+    save_csv(frame, target)
+    package.write_schema(frame, target, description, fields, schema)
+    return target
 
 
 def sidecar_path(path: Path) -> Path:

@@ -252,7 +252,7 @@ def refresh_index(output_root: Path | None = None) -> None:
 
 def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
-    from .. import claims
+    from .. import claims, package
     from ..outputs import save_csv
     from ..site import index, sources_page
 
@@ -270,6 +270,9 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     missing = claims.unchecked(ledger, sections)
     if missing:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
+    package.write_all(
+        output_root
+    )  # issue 21: statements.json (once statements.csv exists) and outputs/datapackage.json
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
     index.write(
