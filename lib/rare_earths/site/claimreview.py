@@ -176,6 +176,8 @@ def report_statements(folder: Path, name: str, data_dir: Path | None = None) -> 
     if "statement_id" not in records.columns or records.empty:
         return []
     inventory = claims.inventory(data_dir)
+    if "statement_id" not in inventory.columns:
+        return []
     order = list(inventory["claim_id"])
     records = records.assign(_order=records["claim_id"].map(order.index)).sort_values("_order").drop(columns="_order")
     parts = inventory.groupby("statement_id")["claim_id"].apply(set).to_dict()
