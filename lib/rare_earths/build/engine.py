@@ -270,9 +270,8 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     missing = claims.unchecked(ledger, sections)
     if missing:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
-    package.write_all(
-        output_root
-    )  # issue 21: statements.json (once statements.csv exists) and outputs/datapackage.json
+    # issue 21: statements.json (once statements.csv is written above it) and outputs/datapackage.json
+    package.write_all(output_root)
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
     index.write(

@@ -96,7 +96,7 @@ def render(
     ledger: pd.DataFrame,
     sweep: dict[str, Any] | None = None,
     built_from: dict[str, str] | None = None,
-    claimreview: str = "",
+    jsonld: str = "",
 ) -> str:
     """Render the index page (all data-derived text is HTML-escaped by the template engine)."""
     import jinja2
@@ -123,7 +123,7 @@ def render(
         titles=titles,
         reports=reports,
         built=built_from or {},
-        claimreview=markupsafe.Markup(claimreview),  # JSON-LD made by site/claimreview.py, already escaped for HTML
+        claimreview=markupsafe.Markup(jsonld),  # JSON-LD made by site/claimreview.py, already escaped for HTML
     )
 
 
