@@ -59,7 +59,7 @@ def test_units_and_types_come_from_the_labels_and_the_frame(built_05: Path) -> N
     fields = {f["name"]: f for f in resources["tables/05_fleet_totals.csv"]["schema"]["fields"]}
     assert (fields["fleet_t"]["unit"], fields["fleet_t"]["type"]) == ("t", "number")
     assert fields["fleet_t"]["description"] == "fleet total (t)"
-    assert fields["platform"]["unit"] == package.NO_UNIT
+    assert fields["platform"]["unit"] == outputs.NO_UNIT
 
 
 def test_the_index_links_the_package(built_05: Path) -> None:
@@ -68,15 +68,15 @@ def test_the_index_links_the_package(built_05: Path) -> None:
 
 @pytest.mark.parametrize(
     ("column", "unit"),
-    [("volume_t", "t"), ("mom_pct", "%"), ("europe_usd_kg", "USD/kg"), ("lb", "lb"), ("month", package.NO_UNIT)],
+    [("volume_t", "t"), ("mom_pct", "%"), ("europe_usd_kg", "USD/kg"), ("lb", "lb"), ("month", outputs.NO_UNIT)],
 )
 def test_field_units(column: str, unit: str) -> None:
-    assert package.field_unit(column, [column]) == unit
+    assert outputs.field_unit(column, [column]) == unit
 
 
 def test_a_value_beside_a_unit_column_has_its_rows_unit() -> None:
-    assert package.field_unit("value", ["month", "value", "unit"]) == package.ROW_UNIT
-    assert package.field_unit("value", ["month", "value"]) == package.NO_UNIT
+    assert outputs.field_unit("value", ["month", "value", "unit"]) == outputs.ROW_UNIT
+    assert outputs.field_unit("value", ["month", "value"]) == outputs.NO_UNIT
 
 
 def test_save_table_writes_a_schema_with_the_given_descriptions(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_save_table_writes_a_schema_with_the_given_descriptions(tmp_path: Path) 
         {"month": ["2025-07", "2025-08"], "volume_t": [5994.3, 5791.6], "n": [1, 2], "note": ["a", None]}
     ).set_index("month")
     table = outputs.save_table(frame, "01_example", tmp_path, "Monthly volumes.", {"n": "reports that give it"})
-    body = json.loads(package.schema_path(table).read_text())
+    body = json.loads(outputs.schema_path(table).read_text())
     assert body["description"] == "Monthly volumes."
     fields = {f["name"]: f for f in body["schema"]["fields"]}
     assert [f["name"] for f in body["schema"]["fields"]] == ["month", "volume_t", "n", "note"]
