@@ -164,6 +164,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
             "labels",
             "notebook",
             "outputs",
+            "package",
             "params",
             "paths",
             "plots",

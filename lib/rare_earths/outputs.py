@@ -6,18 +6,127 @@ pandas is imported inside the functions that need it: the build driver writes it
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from . import labels
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FILE_MODE = 0o644  # mkstemp creates 0600; outputs are meant to be read (and served)
 PROVENANCE_SUFFIX = ".provenance.json"  # beside every figure and table: see build/provenance.py
+
+# Table schemas: beside every table save_table writes <name>.schema.json; rare_earths.package collects them.
+SCHEMA_SUFFIX = ".schema.json"
+NO_UNIT = "no unit"
+ROW_UNIT = "the unit of its row (column unit)"
+VALUE_COLUMNS = ("value", "claimed_value", "computed_value", "value_high", "low", "high")
+LEDGER_FIELDS = {  # the columns of the tables the build writes (the contract of claims.csv and statements.csv)
+    "claim_id": "id of the checked part of a statement (claim), e.g. C03-04",
+    "statement_id": "id of the article's statement, e.g. S03-01",
+    "claim_ids": "the statement's parts (claim ids), separated by semicolons",
+    "section": "section of the article (notebook number)",
+    "notebook": "the notebook that checks it",
+    "quote": "the article's words, verbatim",
+    "main_reading": "how the claim was read, in words",
+    "claimed_value": "the value the article states",
+    "computed_value": "the value computed from sourced data",
+    "unit": "unit of the claimed and computed values",
+    "verdict": "the verdict, a word of the scale (see the methodology page)",
+    "reason": "why, in one plain sentence naming the numbers and the source",
+    "explanation": "why, in one sentence",
+    "data_date": "date or period of the data the verdict rests on",
+    "robustness": "whether the verdict holds under the other reasonable readings",
+    "readings": "the readings tried, with the verdict under each",
+    "article_arithmetic": "whether the article's own arithmetic holds",
+}
+
+
+def field_unit(name: str, columns: list[str]) -> str:
+    """A column's unit: from its readable label's brackets, from a `unit` column beside a value column, or none."""
+    if name in VALUE_COLUMNS and "unit" in columns:
+        return ROW_UNIT
+    if name in labels.UNITS:  # a column named by its unit ('lb', 'kg', 't')
+        return labels.UNITS[name]
+    if name.startswith("% "):  # '% of world mine production 2025'
+        return "%"
+    found = re.search(r"\(([^()]+)\)$", labels.label(name))
+    return found.group(1) if found else NO_UNIT
+
+
+def field_type(series: pd.Series) -> str:
+    """The Table Schema type of a column, from its dtype (ISO dates and months written as text are dates)."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(series):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date" if (series.dropna() == series.dropna().dt.normalize()).all() else "string"
+    values = series.dropna()
+    if len(values) and all(isinstance(v, str) for v in values):
+        for kind, pattern in (("date", r"\d{4}-\d{2}-\d{2}"), ("yearmonth", r"\d{4}-\d{2}")):
+            if values.str.fullmatch(pattern).all():
+                return kind
+    return "string"
+
+
+def table_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dict[str, Any]:
+    """A Frictionless Table Schema for a frame as saved: each field's name, type, unit and one-line description."""
+    descriptions = descriptions or {}
+    unknown = sorted(set(descriptions) - set(map(str, frame.columns)))
+    if unknown:
+        raise ValueError(f"descriptions given for columns the table does not have: {unknown}")
+    columns = [str(c) for c in frame.columns]
+    return {
+        "fields": [
+            {
+                "name": name,
+                "type": field_type(frame[col]),
+                "unit": field_unit(name, columns),
+                "description": descriptions.get(name) or LEDGER_FIELDS.get(name) or labels.label(name),
+            }
+            for name, col in zip(columns, frame.columns, strict=True)
+        ]
+    }
+
+
+def schema_path(table: Path) -> Path:
+    """The schema sidecar of a table: same folder, same stem, `.schema.json`."""
+    return table.with_name(table.stem + SCHEMA_SUFFIX)
+
+
+def default_description(name: str) -> str:
+    """A table's description when its notebook gives none: its name in words ('01_exports_annual_totals' -> ...)."""
+    section, _, rest = name.partition("_")
+    if section.isdigit() and rest:
+        return f"Section {section}: {rest.replace('_', ' ')}."
+    return name.replace("_", " ") + "."
+
+
+def write_schema(
+    frame: pd.DataFrame,
+    table: Path,
+    description: str | None = None,
+    fields: dict[str, str] | None = None,
+    schema: dict[str, Any] | None = None,
+) -> Path:
+    """Write a table's schema sidecar (description and Table Schema of the frame as saved)."""
+    body = {
+        "description": description or default_description(table.stem),
+        "schema": schema or table_schema(frame, fields),
+    }
+    return write_text(json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n", schema_path(table))
 
 
 @contextmanager
@@ -59,8 +168,19 @@ def save_csv(frame: pd.DataFrame, target: Path) -> Path:
     return target
 
 
-def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
-    """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column)."""
+def save_table(
+    frame: pd.DataFrame,
+    name: str,
+    output_root: Path,
+    description: str | None = None,
+    fields: dict[str, str] | None = None,
+) -> Path:
+    """Save a notebook table as outputs/tables/<name>.csv (a named index becomes a column), with its schema beside it.
+
+    `description` (one line about the table) and `fields` (column -> one-line description) are optional: the
+    schema sidecar `<name>.schema.json` (types, units and descriptions: see `table_schema`) gives each column's type and unit either way,
+    and the build collects the sidecars into outputs/datapackage.json.
+    """
     import pandas as pd
 
     from . import paths
@@ -70,7 +190,11 @@ def save_table(frame: pd.DataFrame, name: str, output_root: Path) -> Path:
     frame = frame.assign(
         **{c: frame[c].astype(str) for c in frame.columns if isinstance(frame[c].dtype, pd.PeriodDtype)}
     )
-    return save_csv(frame, paths.tables_dir(output_root) / f"{name}.csv")
+    target = paths.tables_dir(output_root) / f"{name}.csv"
+    schema = table_schema(frame, fields)  # before writing: a description of a missing column writes nothing
+    save_csv(frame, target)
+    write_schema(frame, target, description, fields, schema)
+    return target
 
 
 def sidecar_path(path: Path) -> Path:

@@ -52,3 +52,22 @@ def claims_dir(root: Path) -> Path:
 def state_dir(root: Path) -> Path:
     """The build's own records of one outputs root (durations, log, lock): `.build/` beside it, never inside it."""
     return root.parent / ".build"
+
+
+SITE_URL_ENV = "RARE_EARTHS_SITE_URL"
+
+
+def site_url() -> str:
+    """The collection's public address, without a trailing slash ('' when unset).
+
+    One setting for every page ('Cite this', the ClaimReview markup): the environment variable
+    RARE_EARTHS_SITE_URL, else `url` in the `[tool.rare_earths]` table of pyproject.toml.
+    """
+    import tomllib
+
+    value = os.environ.get(SITE_URL_ENV, "").strip()
+    project = PROJECT_ROOT / "pyproject.toml"
+    if not value and project.is_file():
+        table = tomllib.loads(project.read_text(encoding="utf-8")).get("tool", {}).get("rare_earths", {})
+        value = str(table.get("url") or "").strip()
+    return value.rstrip("/")

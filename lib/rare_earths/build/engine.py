@@ -264,7 +264,7 @@ def refresh_index(output_root: Path | None = None) -> None:
 
 def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
     """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
-    from .. import claims
+    from .. import claims, package
     from ..outputs import save_csv
     from ..site import index, methodology, sources_page
 
@@ -284,6 +284,8 @@ def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
         raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
     save_csv(claims.statements(ledger), paths.tables_dir(output_root) / "statements.csv")
     methodology.write(output_root)
+    # issue 21: statements.json (once statements.csv is written above it) and outputs/datapackage.json
+    package.write_all(output_root)
     sources_page.write(output_root, notebooks)
     built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
     index.write(

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import claims, data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from . import assets, cards, cite, words
+from . import assets, cards, cite, claimreview, words
 from .reports import figures, key_finding, known_sources
 
 TEMPLATE = "index.html.j2"
@@ -212,4 +212,7 @@ def write(
         built_from,
         since_entry(output_root),
     )
-    return write_text(words.spell_out(page), output_root / "index.html")
+    # the ClaimReview markup goes in after the reader's words are spelled out: it carries the quotes verbatim
+    markup = claimreview.for_index(output_root, (built_from or {}).get("date", ""))
+    page = words.spell_out(page).replace("</head>", markup + "</head>", 1)
+    return write_text(page, output_root / "index.html")

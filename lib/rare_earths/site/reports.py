@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import data, paths
 from ..notebook import notebook_title, read_notebook
-from . import cards, cite, words
+from . import cards, cite, claimreview, words
 
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 TEMPLATE = "offline"
@@ -244,4 +244,8 @@ def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
         top += contents(body)
     body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
     body = body.replace("</main>", cite.block(title) + _nav(name, all_sections, "bottom") + "</main>", 1)
-    return words.spell_out(body) if reader else body
+    if not reader:
+        return body
+    # the ClaimReview markup of the statements this report checks (site/claimreview.py) goes in after the reader's
+    # words are spelled out: it carries the quotes verbatim
+    return words.spell_out(body).replace("</head>", claimreview.for_report(folder, name) + "</head>", 1)
