@@ -540,11 +540,6 @@ def test_filter_boxes_filter_the_ledger_and_the_sources(site) -> None:
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/sources.csv: about 50 rows still have no title or one taken from the URL; five were mended (issue 18); "
-    "remove this mark once every row has its real title",
-)
 def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> None:
     root = site
     entries = set(
