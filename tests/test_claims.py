@@ -236,3 +236,11 @@ def test_rounding_readings() -> None:
     assert rounded_interval(92, 0) == (91.5, 92.5)
     assert nearest_in_interval(92.3, rounded_interval(92, 0)) == 92.3
     assert nearest_in_interval(93.0, rounded_interval(92, 0)) == 92.5
+
+
+def test_reasons_write_the_plural_possessive_as_readers_expect() -> None:
+    from rare_earths import reasons
+
+    by = reasons.publishers(["Reuters", "TASS", "cnyes.com", "Prime"])
+    text = reasons.sentence("direction", "wrong", by=by, what="export volume", found="up", said="down", when="2025")
+    assert "2 other publishers' figures" in text and "publishers's" not in text

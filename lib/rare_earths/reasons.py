@@ -128,6 +128,7 @@ def sentence(kind: str, verdict: str, **fields: str) -> str:
     text = TEMPLATES[kind].format(
         Verdict=verdict[0].upper() + verdict[1:], note=f" {note.strip()}" if note.strip() else "", **fields
     )
+    text = re.sub(r"(\w)s's\b", r"\1s'", text)  # "other publishers' figures", "Reuters' figures"
     return re.sub(r"\.\.", ".", text)
 
 

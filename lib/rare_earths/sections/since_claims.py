@@ -165,7 +165,7 @@ def ledger_record(o: Outcome, notebook: str, readings: str = "") -> claims.Claim
         claims.forecast(o.claim_id, o.reason, notebook),
         verdict=o.outcome,
         computed_value=o.value_reached,
-        reason=f"{word}: {o.reason[0].lower() + o.reason[1:]}" if o.reason else word + ".",
+        reason=f"{word}: {o.reason}" if o.reason else word + ".",
         data_date=o.data_date,
         robustness=robustness([OUTCOME_OF[o.outcome], *(OUTCOME_OF.get(w, "no data") for _, w in other)]),
         readings="; ".join(tried),
