@@ -190,7 +190,7 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
             "{d}/china_exports_monthly.csv, line 3, column 'source_id': required value is empty",
             "{d}/china_exports_monthly.csv, line 4, column 'value': -12.0 is below the minimum 0",
             "{d}/china_exports_monthly.csv, line 5, column 'month': '2025-8' does not match the pattern "
-            "\\d{4}-(0[1-9]|1[0-2])",
+            "\\d{4}-(0[1-9]|1[0-2]) (expected a month as YYYY-MM, e.g. 2025-09)",
             "{d}/china_exports_monthly.csv, line 5, column 'value': '5.792 t' is not a valid number",
             "{d}/china_exports_monthly.csv, line 6, column 'partner': ' World' has surrounding spaces; remove them",
             "{d}/china_exports_monthly.csv, line 7, column 'value': 'nan' is not a valid number",

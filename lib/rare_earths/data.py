@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from . import paths
+from .columns import Typed
 from .schema import DataValidationError, Problem, rel_path, validate_package, validate_resource  # noqa: F401 (DataValidationError, Problem: part of this module's interface)
 
 
@@ -62,10 +63,10 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
                 )
             ]
         )
-    rows, problems = validate_resource(res, descriptor, data_dir)
+    columns, problems = validate_resource(res, descriptor, data_dir)
     if problems:
         raise DataValidationError(problems)
-    return _to_frame(rows, res["schema"]["fields"])
+    return _to_frame(columns, res["schema"]["fields"])
 
 
 def validate_all(data_dir: Path | None = None) -> list[Problem]:
@@ -84,10 +85,9 @@ def _absent_optional(res: dict[str, Any], data_dir: Path) -> bool:
     return bool(res.get("optional")) and not (data_dir / res["path"]).exists()
 
 
-def _to_frame(rows: list[dict[str, Any]], fields: list[dict[str, Any]]) -> pd.DataFrame:
-    """Typed rows to a DataFrame with one dtype per Table Schema type."""
-    names = [fd["name"] for fd in fields]
-    frame = pd.DataFrame([{n: r[n] for n in names} for r in rows], columns=names)
+def _to_frame(columns: dict[str, Typed], fields: list[dict[str, Any]]) -> pd.DataFrame:
+    """Typed columns to a DataFrame with one dtype per Table Schema type."""
+    frame = pd.DataFrame({fd["name"]: columns[fd["name"]].objects() for fd in fields})
     for fd in fields:
         col, kind = fd["name"], fd.get("type", "string")
         if kind == "number":
