@@ -103,3 +103,48 @@ def test_every_message_is_the_same_when_every_file_takes_the_fast_path(
     break_it(data_copy)
     assert problems(data_copy) == expected
     assert used
+
+
+def test_load_gives_the_same_typed_frame_whichever_way_the_snapshot_is_read(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    import pandas as pd
+    from rare_earths import data
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import validate_benchmark
+
+    package = validate_benchmark.make_package(data_copy.parent, 3000)
+    assert csvfast.layout(package / "comtrade" / "china_exports_comtrade.csv") is not None  # the fast path takes it
+    frames = []
+    for threshold in (10**12, 0):
+        monkeypatch.setattr(csvtable, "FAST_BYTES", threshold)
+        frames.append(data.load("china_exports_comtrade", package))
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+    frame = frames[1]
+    assert {c: str(t) for c, t in frame.dtypes.items()} == {
+        "hs_code": "string",
+        "partner": "string",
+        "partner_code": "Int64",
+        "month": "string",
+        "measure": "string",
+        "value": "float64",
+        "unit": "string",
+        "estimated": "boolean",
+        "source_id": "string",
+    }
+    rows = list(csv.DictReader(open(package / "comtrade" / "china_exports_comtrade.csv", encoding="utf-8")))
+    assert len(frame) == len(rows) == 3000
+    for i in (0, 1, 1234, 2999):
+        row, got = rows[i], frame.iloc[i]
+        assert (got["partner"], int(got["partner_code"]), got["value"]) == (
+            row["partner"],
+            int(row["partner_code"]),
+            float(row["value"]),
+        )
+        assert (pd.isna(got["estimated"]) and row["estimated"] == "") or got["estimated"] == (
+            row["estimated"] == "true"
+        )
+    assert frame["partner"].str.contains(",").any()  # some names are quoted in the file

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import paths
@@ -86,21 +87,28 @@ def _absent_optional(res: dict[str, Any], data_dir: Path) -> bool:
 
 
 def _to_frame(columns: dict[str, Typed], fields: list[dict[str, Any]]) -> pd.DataFrame:
-    """Typed columns to a DataFrame with one dtype per Table Schema type."""
-    frame = pd.DataFrame({fd["name"]: columns[fd["name"]].objects() for fd in fields})
-    for fd in fields:
-        col, kind = fd["name"], fd.get("type", "string")
-        if kind == "number":
-            frame[col] = frame[col].astype("float64")
-        elif kind == "integer":
-            frame[col] = frame[col].astype("Int64")
-        elif kind == "date":
-            frame[col] = pd.to_datetime(frame[col])
-        elif kind == "boolean":
-            frame[col] = frame[col].astype("boolean")
-        else:
-            frame[col] = frame[col].astype("string")
-    return frame
+    """Typed columns to a DataFrame with one dtype per Table Schema type (each distinct value converted once)."""
+    return pd.DataFrame({fd["name"]: _series(columns[fd["name"]], fd.get("type", "string")) for fd in fields})
+
+
+def _series(typed: Typed, kind: str) -> pd.Series:
+    """One column: float64, Int64, datetime64, boolean or string, converted on the distinct values then spread."""
+    if typed.numbers is not None:
+        return pd.Series(typed.numbers, dtype="float64")
+    values = np.empty(len(typed.values), dtype=object)
+    values[:] = typed.values
+    distinct = pd.Series(values, dtype=object)
+    if kind == "number":
+        distinct = distinct.astype("float64")
+    elif kind == "integer":
+        distinct = distinct.astype("Int64")
+    elif kind == "date":
+        distinct = pd.to_datetime(distinct)
+    elif kind == "boolean":
+        distinct = distinct.astype("boolean")
+    else:
+        distinct = distinct.astype("string")
+    return distinct.take(typed.codes).reset_index(drop=True)
 
 
 def sources(data_dir: Path | None = None) -> pd.DataFrame:
