@@ -51,3 +51,13 @@ def test_a_bad_month_says_which_format_is_expected(data_copy: Path) -> None:
         "{d}/china_exports_monthly.csv, line 5, column 'month': 'Aug 2025' does not match the pattern "
         "\\d{4}-(0[1-9]|1[0-2]) (expected a month as YYYY-MM, e.g. 2025-09)"
     ]
+
+
+def test_read_rows_gives_each_row_with_its_line_as_the_csv_module_counts(tmp_path: Path) -> None:
+    from rare_earths.schema import read_rows
+
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n"x\u2028y",1\n\n"two\nlines",2\nshort\n', encoding="utf-8", newline="")
+    header, rows, found = read_rows(path)
+    assert (header, found) == (["a", "b"], [])
+    assert rows == [(2, ["x\u2028y", "1"]), (5, ["two\nlines", "2"]), (6, ["short"])]

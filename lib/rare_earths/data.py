@@ -9,6 +9,10 @@ required/unique/minimum/maximum/enum/pattern, primary and foreign keys) plus one
 because importing the `frictionless` library costs about 2.5 s (its jsonschema format
 checkers), paid by every notebook kernel; tests/test_data.py checks that `frictionless`
 itself accepts the descriptor and the data, so the two cannot drift apart.
+
+Validation works column-wise (schema, columns, csvtable, csvfast): a million-row file validates within about
+2.5x the time of `pandas.read_csv` of it (benchmarks/validate_benchmark.py), and every message names the file, the
+line (as the csv module counts lines) and the column.
 """
 
 from __future__ import annotations

@@ -254,7 +254,9 @@ def _known_values(path: Path, name: str) -> tuple[set[str], str | None]:
 
 
 def validate_package(data_dir: Path) -> list[Problem]:
-    """Validate the descriptor and every resource of a data package (no pandas: the build calls it before any kernel starts)."""
+    """Validate the descriptor and every resource of a data package.
+
+    The build calls it before any kernel starts: it imports numpy, and pandas only for a file of 4 MB or more."""
     path = data_dir / "datapackage.json"
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
