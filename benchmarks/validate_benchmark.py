@@ -14,7 +14,8 @@ in a fresh child process:
 - load: `data.load("china_exports_comtrade")` (validated, typed DataFrame);
 - read_csv: `pandas.read_csv` of the same snapshot file, default options.
 
-It reports, as medians of --runs runs, the operation's time inside the child (imports, pandas included, done
+The runs go round robin (validate, load, read_csv, then again), so that each task sees the same share of
+whatever else the machine is doing. It reports, as medians of --runs runs, the operation's time inside the child (imports, pandas included, done
 before the clock starts, for all three alike), the child's
 whole run (interpreter start and imports included) and its peak memory (maximum resident set size, from
 os.wait4), then the ratios to read_csv against the target (validate within 3x of read_csv in time and memory).
@@ -132,10 +133,11 @@ def main() -> None:
         for rows in sizes:
             data = make_package(Path(tmp), rows)
             size = (data / SNAPSHOT).stat().st_size / 1e6
-            results = {}
-            for task in CHILD:
-                runs = [measure(task, data, rows, args.lib) for _ in range(args.runs)]
-                results[task] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            runs: dict[str, list[dict[str, float]]] = {task: [] for task in CHILD}
+            for _ in range(args.runs):  # round robin: each task sees the same share of the machine's other load
+                for task in CHILD:
+                    runs[task].append(measure(task, data, rows, args.lib))
+            results = {task: {k: statistics.median(r[k] for r in done) for k in done[0]} for task, done in runs.items()}
             base = results["read_csv"]
             for task, r in results.items():
                 ratio = f"{r['seconds'] / base['seconds']:.2f}x, {r['peak_mb'] / base['peak_mb']:.2f}x"

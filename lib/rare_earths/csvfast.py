@@ -68,7 +68,7 @@ def _canonical_quotes(data: np.ndarray, quotes: np.ndarray) -> bool:
     return bool((opens | closes).all())
 
 
-def scan(data: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
+def scan(data: np.ndarray, raw: mmap.mmap | bytes) -> tuple[tuple[int, int], np.ndarray] | None:
     """The header's byte range and each data row's line, or None if the csv module might read the file otherwise.
 
     Rows end at the line breaks outside quotes (an even number of quotes before them); a row's line is the count of
@@ -76,13 +76,13 @@ def scan(data: np.ndarray) -> tuple[tuple[int, int], np.ndarray] | None:
     n = len(data)
     if not n or data[0] in (LF, CR):
         return None
-    quotes = _positions(data, QUOTE)
+    quotes = _positions(data, QUOTE) if raw.find(b'"') >= 0 else np.zeros(0, np.int64)
     if not _canonical_quotes(data, quotes):
         return None
     lf = _positions(data, LF)
     breaks = lf
-    cr = _positions(data, CR)
-    if len(cr):
+    if raw.find(b"\r") >= 0:
+        cr = _positions(data, CR)
         lone = cr[(cr == n - 1) | (data[np.minimum(cr + 1, n - 1)] != LF)]
         if (np.searchsorted(quotes, lone) % 2 == 0).any():
             return None  # a bare CR ending a row: pandas and the csv module differ around it (old Mac files)
@@ -134,7 +134,7 @@ def layout(path: Path) -> tuple[list[str], np.ndarray, int] | None:
         view = memoryview(mm)
         data = np.frombuffer(view, dtype=np.uint8)
         try:
-            found = scan(data) if _utf8(data, view) else None
+            found = scan(data, mm) if _utf8(data, view) else None
             header = None if found is None else bytes(view[found[0][0] : found[0][1]]).decode("utf-8")
             commas = _count(data, COMMA) if found else 0
         finally:
