@@ -2,7 +2,8 @@
 
 Each distinct text of a column is typed and checked once, and the verdict is spread to its rows by code; number
 columns are checked in bulk with numpy. The rules per cell (`typed_cell`) are the one definition, so a message
-is the same whether it comes from a distinct value, a number column or a single cell.
+is the same whether it comes from a distinct value, a number column or a single cell. The helpers at the end
+group rows by equal values across columns (for keys and units) with one sort at most.
 """
 
 from __future__ import annotations
@@ -171,3 +172,39 @@ def _numbers(column: Column, fd: dict[str, Any]) -> tuple[Typed, list[tuple[int,
         found += [(int(r), f"{float(values[r])!r} is below the minimum {c['minimum']}") for r in np.flatnonzero(below)]
         found += [(int(r), f"{float(values[r])!r} is above the maximum {c['maximum']}") for r in np.flatnonzero(above)]
     return typed, found
+
+
+def combined(ids: list[np.ndarray]) -> np.ndarray:
+    """One int64 per row, equal for two rows exactly when each array's ids are (mixed radix, compacted if large)."""
+    key, span = np.zeros(len(ids[0]) if ids else 0, dtype=np.int64), 1
+    for part in ids:
+        size = int(part.max(initial=-1)) + 1
+        if span * size >= 2**62:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
+            span = int(key.max(initial=-1)) + 1
+        key, span = key * size + part, span * size
+    return key
+
+
+def representatives(key: np.ndarray) -> list[tuple[int, int]]:
+    """Each distinct key with one row that has it (the rows sharing a key have equal typed values)."""
+    span = int(key.max(initial=-1)) + 1
+    if span > 4 * len(key) + 1024:
+        distinct, first = np.unique(key, return_index=True)
+        return list(zip(distinct.tolist(), first.tolist()))
+    row = np.full(span, -1, dtype=np.int64)
+    row[key] = np.arange(len(key))  # any of the rows with that key: no sort
+    distinct = np.flatnonzero(row >= 0)
+    return list(zip(distinct.tolist(), row[distinct].tolist()))
+
+
+def repeats(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose key appeared on an earlier row, in row order, and for each the row of its first occurrence."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    new = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    run_start = np.maximum.accumulate(np.where(new, np.arange(len(key)), 0))
+    later = np.flatnonzero(~new)
+    rows, firsts = order[later], order[run_start[later]]
+    by_row = np.argsort(rows, kind="stable")
+    return rows[by_row], firsts[by_row]

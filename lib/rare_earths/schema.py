@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import paths
-from .columns import Typed, type_columns
+from .columns import Typed, combined, repeats, representatives, type_columns
 from .csvtable import ReadError, read_table
 
 MAX_PROBLEMS = 20
@@ -111,30 +111,6 @@ def _header_problems(header: list[str], names: list[str], f: str) -> list[Proble
     return problems + [Problem(f, 1, h, "duplicate column") for h in dupes]
 
 
-def combined(ids: list[np.ndarray]) -> np.ndarray:
-    """One int64 per row, equal for two rows exactly when each array's ids are (mixed radix, compacted if large)."""
-    key, span = np.zeros(len(ids[0]) if ids else 0, dtype=np.int64), 1
-    for part in ids:
-        size = int(part.max(initial=-1)) + 1
-        if span * size >= 2**62:
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
-            span = int(key.max(initial=-1)) + 1
-        key, span = key * size + part, span * size
-    return key
-
-
-def repeats(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose key appeared on an earlier row, in row order, and for each the row of its first occurrence."""
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    new = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    run_start = np.maximum.accumulate(np.where(new, np.arange(len(key)), 0))
-    later = np.flatnonzero(~new)
-    rows, firsts = order[later], order[run_start[later]]
-    by_row = np.argsort(rows, kind="stable")
-    return rows[by_row], firsts[by_row]
-
-
 def _check_unique(columns: dict[str, Typed], lines: np.ndarray, res: dict[str, Any], f: str) -> list[Problem]:
     """Unique fields and the primary key hold no duplicates (the first occurrence named)."""
     schema = res["schema"]
@@ -165,12 +141,15 @@ def _check_units(columns: dict[str, Typed], lines: np.ndarray, res: dict[str, An
     unit = columns["unit"]
     judged = [c for c in (unit, columns.get(by), columns.get(printed["field"]) if printed else None) if c]
     key = combined([c.ids() for c in judged])
-    distinct, first = np.unique(key, return_index=True)
-    faults: list[tuple[int, int, str, str]] = []
-    for value, row in zip(distinct.tolist(), first.tolist()):
+    said = {}
+    for value, row in representatives(key):
         messages = _unit_messages(unit.value(row), columns, row, by, allowed, printed)
         if messages:
-            faults += [(int(r), k, "unit", m) for r in np.flatnonzero(key == value) for k, m in messages]
+            said[value] = messages
+    faults: list[tuple[int, int, str, str]] = []
+    if said:
+        rows = np.flatnonzero(np.isin(key, list(said)))
+        faults += [(int(r), k, "unit", m) for r in rows.tolist() for k, m in said[int(key[r])]]
     for k, name in enumerate(("value", "value_high"), start=2):
         if name not in columns:
             continue
