@@ -16,6 +16,7 @@ import csv
 import io
 import mmap
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -128,15 +129,28 @@ def cell_commas(columns: dict, header: list[str]) -> int:
     return total
 
 
-def layout(path: Path) -> tuple[list[str], np.ndarray, int] | None:
-    """A big file's header, each data row's line and its count of commas; None to let the csv module read it."""
+def layout(path: Path) -> tuple[list[str], Callable[[int], np.ndarray | None], int] | None:
+    """A big file's header, a function giving each data row's line once pandas has counted the rows, and its count
+    of commas; None to let the csv module read it.
+
+    A file without CR whose header holds no quote needs no search for line breaks: when it has exactly one line
+    per row (pandas' row count says so), row i is on line i + 2. Otherwise the full scan gives each row's line."""
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         view = memoryview(mm)
         data = np.frombuffer(view, dtype=np.uint8)
         try:
-            found = scan(data, mm) if _utf8(data, view) else None
+            if not len(data) or data[0] in (LF, CR) or not _utf8(data, view):
+                return None
+            commas, breaks, last = _count(data, COMMA), _count(data, LF), int(data[-1])
+            first = mm.find(b"\n")
+            first = len(data) if first < 0 else first
+            simple = mm.find(b"\r") < 0 and mm.find(b'"', 0, first) < 0
+            if simple:
+                quotes = _positions(data, QUOTE) if mm.find(b'"') >= 0 else np.zeros(0, np.int64)
+                found = ((0, first), None) if _canonical_quotes(data, quotes) else None
+            else:
+                found = scan(data, mm)
             header = None if found is None else bytes(view[found[0][0] : found[0][1]]).decode("utf-8")
-            commas = _count(data, COMMA) if found else 0
         finally:
             del data
             view.release()
@@ -145,7 +159,28 @@ def layout(path: Path) -> tuple[list[str], np.ndarray, int] | None:
     header = next(csv.reader(io.StringIO(header, newline="")))
     if len(header) < 2:
         return None  # one column: pandas would skip a line of spaces that the csv module reads as a row
-    return header, found[1], commas
+
+    def lines(rows: int) -> np.ndarray | None:
+        """Each data row's line, or None if the rows pandas read cannot be the csv module's."""
+        if found[1] is None and breaks == rows + (1 if last == LF else 0):
+            return np.arange(2, rows + 2, dtype=np.int64)  # one line per row
+        every = found[1] if found[1] is not None else _scan_file(path)
+        return every if every is not None and len(every) == rows else None
+
+    return header, lines, commas
+
+
+def _scan_file(path: Path) -> np.ndarray | None:
+    """Each data row's line by the full scan (a file with blank lines, quoted line breaks or lines of spaces)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        view = memoryview(mm)
+        data = np.frombuffer(view, dtype=np.uint8)
+        try:
+            found = scan(data, mm)
+        finally:
+            del data
+            view.release()
+    return None if found is None else found[1]
 
 
 def factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:

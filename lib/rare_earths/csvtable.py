@@ -154,7 +154,7 @@ def read_table(
                     "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM "
                     "(e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
                 )
-            if start != BOM and size >= FAST_BYTES and only is None:
+            if size >= FAST_BYTES and only is None:
                 fast = _read_fast(path, set(numbers), check_header)
                 if fast is not None:
                     return fast
@@ -178,12 +178,13 @@ def _read_fast(path: Path, numbers: set[str], check_header: Callable | None) -> 
     found = csvfast.layout(path)
     if found is None:
         return None
-    header, lines, commas = found
+    header, lines_of, commas = found
     problems = check_header(header) if check_header else []
     if problems:
         return None, problems
     cells = csvfast.cells(path, len(header))
-    if cells is None or len(cells[0]) != len(lines):
+    lines = None if cells is None else lines_of(len(cells[0]))
+    if lines is None:
         return None
     columns = {}
     for j, name in enumerate(header):
