@@ -159,6 +159,9 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
         f"{PACKAGE}.{m}"
         for m in (
             "claims",
+            "columns",
+            "csvfast",
+            "csvtable",
             "data",
             "forecasts",
             "labels",

@@ -1,21 +1,26 @@
-"""Check one CSV of data/ against its Table Schema entry in data/datapackage.json, cell by cell.
+"""Check one CSV of data/ against its Table Schema entry in data/datapackage.json, column by column.
 
-Every problem is located by file, line (1 = header) and column. See data.py for the subset of Table
-Schema implemented here and why it is not the `frictionless` library at run time.
+Every problem is located by file, line (1 = header; the physical line where the row ends, as the csv module
+counts lines) and column. The file is read by csvtable (one pass, text stored once per distinct value), cells are
+typed and checked by columns (each distinct text once, numbers in bulk), and the checks across rows (keys, units,
+foreign keys) run here on whole columns, so the cost grows with the rows in C and with the distinct values in
+Python. See data.py for the subset of Table Schema implemented here and why it is not the `frictionless` library
+at run time.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import math
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import paths
+from .columns import Typed, combined, repeats, representatives, type_columns
+from .csvtable import ReadError, read_table
 
 MAX_PROBLEMS = 20
 
@@ -56,144 +61,58 @@ def rel_path(path: Path) -> str:
         return str(path)
 
 
-BOM = "\ufeff"
-
-
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
-    """Read a CSV strictly: header, (line number, cells) per row, and parse problems (BOM, bad byte, malformed, empty)."""
+    """Read a CSV strictly: header, (line number, cells) per non-empty row, and parse problems (BOM, bad byte, ...).
+
+    Row by row, for small files; validation itself reads column-wise (csvtable.read_table)."""
     f = rel_path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [], [], [Problem(f, None, None, f"cannot read file: {exc.strerror or exc}")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        byte = raw[exc.start : exc.start + 1].hex()
-        return [], [], [Problem(f, line, None, f"byte 0x{byte} is not UTF-8; save the file as UTF-8")]
-    if text.startswith(BOM):
-        return (
-            [],
-            [],
-            [
-                Problem(
-                    f,
-                    1,
-                    None,
-                    "the file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM "
-                    "(e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
-                )
-            ],
-        )
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        header = next(reader, [])
-        for cells in reader:
-            if cells:
-                rows.append((reader.line_num, cells))
-    except csv.Error as exc:
-        return [], [], [Problem(f, reader.line_num, None, f"malformed CSV: {exc}")]
-    if not header:
-        return [], [], [Problem(f, 1, None, "empty file: no header row")]
-    return header, rows, []
-
-
-def _parse(value: str, field: dict[str, Any]) -> Any:
-    """Convert one non-empty cell to the field's type; ValueError if it does not parse."""
-    kind = field.get("type", "string")
-    if kind == "number":
-        number = float(value)
-        if math.isnan(number) or math.isinf(number):
-            raise ValueError("not a finite number")
-        return number
-    if kind == "integer":
-        return int(value)
-    if kind == "date":
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError("not an ISO date YYYY-MM-DD")
-        return date.fromisoformat(value)
-    if kind == "boolean":
-        if value not in ("true", "false"):
-            raise ValueError("not true/false")
-        return value == "true"
-    return value
-
-
-def _check_cell(value: Any, field: dict[str, Any]) -> str | None:
-    """Return a message if a typed cell breaks one of the field's constraints."""
-    c = field.get("constraints", {})
-    if "enum" in c and value not in c["enum"]:
-        return f"{value!r} is not one of the allowed values {c['enum']}"
-    if "minimum" in c and value < c["minimum"]:
-        return f"{value!r} is below the minimum {c['minimum']}"
-    if "maximum" in c and value > c["maximum"]:
-        return f"{value!r} is above the maximum {c['maximum']}"
-    if "pattern" in c and not re.fullmatch(c["pattern"], str(value)):
-        return f"{value!r} does not match the pattern {c['pattern']}"
-    return None
+        table, _ = read_table(path)
+    except ReadError as exc:
+        return [], [], [Problem(f, exc.line, None, exc.message)]
+    columns = [table.columns[name] for name in table.header]
+    full = [(int(line), [column.uniques[column.codes[i]] for column in columns]) for i, line in enumerate(table.lines)]
+    return table.header, sorted(full + table.ragged), []
 
 
 def validate_resource(
     res: dict[str, Any], descriptor: dict[str, Any], data_dir: Path
-) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Validate one resource: header, types, constraints, keys, units. Return typed rows."""
+) -> tuple[dict[str, Typed], list[Problem]]:
+    """Validate one resource: header, types, constraints, keys, units. Return its typed columns (empty on failure)."""
     path = data_dir / res["path"]
     f = rel_path(path)
     fields = res["schema"]["fields"]
-    header, raw, problems = read_rows(path)
-    if problems:
-        return [], problems
     names = [fd["name"] for fd in fields]
+    numbers = [fd["name"] for fd in fields if fd.get("type") == "number"]
+    try:
+        table, problems = read_table(path, numbers, lambda header: _header_problems(header, names, f))
+    except ReadError as exc:
+        return {}, [Problem(f, exc.line, None, exc.message)]
+    if problems:
+        return {}, problems
+    if not table.records:
+        return {}, [Problem(f, None, None, "no rows: the dataset is empty (only a header)")]
+    columns, faults = type_columns(table, fields)
+    problems = [Problem(f, line, column, message) for line, _, column, message in faults]
+    lines = table.lines
+    problems += _check_unique(columns, lines, res, f)
+    problems += _check_units(columns, lines, res, f)
+    problems += _check_foreign_keys(columns, lines, res, descriptor, data_dir, f)
+    return columns, problems
+
+
+def _header_problems(header: list[str], names: list[str], f: str) -> list[Problem]:
+    """Columns the descriptor declares but the header lacks, columns it does not declare, and repeated ones."""
     missing = [n for n in names if n not in header]
     extra = [h for h in header if h not in names]
     dupes = sorted({h for h in header if header.count(h) > 1})
-    problems += [Problem(f, 1, n, "missing column (declared in datapackage.json)") for n in missing]
+    problems = [Problem(f, 1, n, "missing column (declared in datapackage.json)") for n in missing]
     problems += [Problem(f, 1, h, "unexpected column (not declared in datapackage.json)") for h in extra]
-    problems += [Problem(f, 1, h, "duplicate column") for h in dupes]
-    if problems:
-        return [], problems
-    if not raw:
-        return [], [Problem(f, None, None, "no rows: the dataset is empty (only a header)")]
-    rows: list[dict[str, Any]] = []
-    for line, cells in raw:
-        if len(cells) != len(header):
-            problems.append(Problem(f, line, None, f"row has {len(cells)} cells, header has {len(header)}"))
-            continue
-        row: dict[str, Any] = {"_line": line}
-        for fd, cell in zip(fields, (cells[header.index(n)] for n in names)):
-            row[fd["name"]] = _typed_cell(cell, fd, f, line, problems)
-        rows.append(row)
-    problems += _check_unique(rows, res, f)
-    problems += _check_units(rows, res, f)
-    problems += _check_foreign_keys(rows, res, descriptor, data_dir, f)
-    return rows, problems
+    return problems + [Problem(f, 1, h, "duplicate column") for h in dupes]
 
 
-def _typed_cell(cell: str, fd: dict[str, Any], f: str, line: int, problems: list[Problem]) -> Any:
-    """Parse and check one cell, appending any problem; return the typed value or None."""
-    name = fd["name"]
-    if cell != cell.strip():
-        problems.append(Problem(f, line, name, f"{cell!r} has surrounding spaces; remove them"))
-        return None
-    if cell.strip() == "":
-        if fd.get("constraints", {}).get("required"):
-            problems.append(Problem(f, line, name, "required value is empty"))
-        return None
-    try:
-        value = _parse(cell, fd)
-    except ValueError:
-        problems.append(Problem(f, line, name, f"{cell!r} is not a valid {fd.get('type', 'string')}"))
-        return None
-    message = _check_cell(value, fd)
-    if message:
-        problems.append(Problem(f, line, name, message))
-    return value
-
-
-def _check_unique(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> list[Problem]:
-    """Unique fields and the primary key hold no duplicates."""
+def _check_unique(columns: dict[str, Typed], lines: np.ndarray, res: dict[str, Any], f: str) -> list[Problem]:
+    """Unique fields and the primary key hold no duplicates (the first occurrence named)."""
     schema = res["schema"]
     keys = [[fd["name"]] for fd in schema["fields"] if fd.get("constraints", {}).get("unique")]
     pk = schema.get("primaryKey")
@@ -201,53 +120,77 @@ def _check_unique(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> li
         keys.append([pk] if isinstance(pk, str) else list(pk))
     problems = []
     for key in keys:
-        seen: dict[tuple[Any, ...], int] = {}
-        for row in rows:
-            value = tuple(row[k] for k in key)
-            if value in seen:
-                problems.append(
-                    Problem(f, row["_line"], ",".join(key), f"duplicate key {value} (first at line {seen[value]})")
-                )
-            else:
-                seen[value] = row["_line"]
+        rows, firsts = repeats(combined([columns[k].ids() for k in key]))
+        for row, first in zip(rows.tolist(), firsts.tolist()):
+            value = tuple(columns[k].value(row) for k in key)
+            message = f"duplicate key {value} (first at line {lines[first]})"
+            problems.append(Problem(f, int(lines[row]), ",".join(key), message))
     return problems
 
 
-def _check_units(rows: list[dict[str, Any]], res: dict[str, Any], f: str) -> list[Problem]:
+def _check_units(columns: dict[str, Typed], lines: np.ndarray, res: dict[str, Any], f: str) -> list[Problem]:
     """Project rule `unitsBy`: the unit must fit the row's measure, agree with the unit as printed beside it
-    (`printed`: a pattern per unit), and values in that unit must be within its bounds (`bounds`, e.g. percent 0-100)."""
+    (`printed`: a pattern per unit), and values in that unit must be within its bounds (`bounds`, e.g. percent 0-100).
+
+    Each distinct (unit, measure, printed unit) is judged once; the bounds are checked in bulk per unit."""
     rule = res.get("unitsBy")
-    if not rule:
+    if not rule or "unit" not in columns:
         return []
     by, allowed = rule["field"], rule["units"]
     printed, bounds = rule.get("printed"), rule.get("bounds", {})
-    problems = []
-    for row in rows:
-        unit, line = row.get("unit"), row["_line"]
-        if unit is None:
+    unit = columns["unit"]
+    judged = [c for c in (unit, columns.get(by), columns.get(printed["field"]) if printed else None) if c]
+    key = combined([c.ids() for c in judged])
+    said = {}
+    for value, row in representatives(key):
+        messages = _unit_messages(unit.value(row), columns, row, by, allowed, printed)
+        if messages:
+            said[value] = messages
+    faults: list[tuple[int, int, str, str]] = []
+    if said:
+        rows = np.flatnonzero(np.isin(key, list(said)))
+        faults += [(int(r), k, "unit", m) for r in rows.tolist() for k, m in said[int(key[r])]]
+    for k, name in enumerate(("value", "value_high"), start=2):
+        if name not in columns:
             continue
-        ok = allowed.get(row.get(by), [])
-        if row.get(by) is not None and unit not in ok:
-            problems.append(
-                Problem(f, line, "unit", f"unit {unit!r} does not match {by} {row[by]!r} (expected one of {ok})")
-            )
-        pattern = printed["patterns"].get(unit) if printed else None
-        shown = row.get(printed["field"]) if printed else None
-        if pattern and shown is not None and not re.fullmatch(pattern, shown):
-            problems.append(Problem(f, line, "unit", f"unit {unit!r} disagrees with {printed['field']} {shown!r}"))
-        for column in ("value", "value_high"):
-            value, limits = row.get(column), bounds.get(unit, {})
-            if value is not None and (value < limits.get("minimum", value) or value > limits.get("maximum", value)):
-                problems.append(
-                    Problem(
-                        f, line, column, f"{value!r} {unit} is outside {limits.get('minimum')}..{limits.get('maximum')}"
-                    )
-                )
-    return problems
+        for unit_name, limits in bounds.items():
+            rows = unit.rows_where(lambda u, unit_name=unit_name: u == unit_name)
+            values = [(int(r), columns[name].value(r)) for r in rows]
+            low, high = limits.get("minimum"), limits.get("maximum")
+            faults += [
+                (r, k, name, f"{v!r} {unit_name} is outside {low}..{high}")
+                for r, v in values
+                if v is not None and (v < limits.get("minimum", v) or v > limits.get("maximum", v))
+            ]
+    faults.sort(key=lambda fault: (fault[0], fault[1]))
+    return [Problem(f, int(lines[r]), column, message) for r, _, column, message in faults]
+
+
+def _unit_messages(
+    unit: Any, columns: dict[str, Typed], row: int, by: str, allowed: dict, printed: dict | None
+) -> list[tuple[int, str]]:
+    """The unit rule's messages for one row (0: unit vs measure, 1: unit vs the printed unit)."""
+    if unit is None:
+        return []
+    measure = columns[by].value(row) if by in columns else None
+    ok = allowed.get(measure, [])
+    messages = []
+    if measure is not None and unit not in ok:
+        messages.append((0, f"unit {unit!r} does not match {by} {measure!r} (expected one of {ok})"))
+    pattern = printed["patterns"].get(unit) if printed else None
+    shown = columns[printed["field"]].value(row) if printed and printed["field"] in columns else None
+    if pattern and shown is not None and not re.fullmatch(pattern, shown):
+        messages.append((1, f"unit {unit!r} disagrees with {printed['field']} {shown!r}"))
+    return messages
 
 
 def _check_foreign_keys(
-    rows: list[dict[str, Any]], res: dict[str, Any], descriptor: dict[str, Any], data_dir: Path, f: str
+    columns: dict[str, Typed],
+    lines: np.ndarray,
+    res: dict[str, Any],
+    descriptor: dict[str, Any],
+    data_dir: Path,
+    f: str,
 ) -> list[Problem]:
     """Every foreign key value resolves to a row of the referenced resource."""
     problems = []
@@ -255,29 +198,44 @@ def _check_foreign_keys(
         field, ref = fk["fields"], fk["reference"]
         target = next(r for r in descriptor["resources"] if r["name"] == ref["resource"]) if ref["resource"] else res
         if target is res:
-            known = {row[ref["fields"]] for row in rows}
+            known = columns[ref["fields"]].present()
         else:
-            header, raw, unreadable = read_rows(data_dir / target["path"])
-            if unreadable or ref["fields"] not in header:
-                why = unreadable[0].message if unreadable else f"it has no column {ref['fields']!r}"
+            known, why = _known_values(data_dir / target["path"], ref["fields"])
+            if why:
                 problems.append(
                     Problem(
                         f, None, field, f"cannot check {field} against {target['path']}: {why} (fix that file first)"
                     )
                 )
                 continue
-            i = header.index(ref["fields"])
-            known = {cells[i] for _, cells in raw if len(cells) > i}
-        for row in rows:
-            if row.get(field) is not None and row[field] not in known:
-                problems.append(
-                    Problem(f, row["_line"], field, f"{row[field]!r} is not a {ref['fields']} in {target['path']}")
+        for row in columns[field].rows_where(lambda v: v is not None and v not in known):
+            problems.append(
+                Problem(
+                    f,
+                    int(lines[row]),
+                    field,
+                    f"{columns[field].value(row)!r} is not a {ref['fields']} in {target['path']}",
                 )
+            )
     return problems
 
 
+def _known_values(path: Path, name: str) -> tuple[set[str], str | None]:
+    """The texts of one column of a referenced file (every non-empty row), or why it cannot be read."""
+    try:
+        table, _ = read_table(path, only=[name])
+    except ReadError as exc:
+        return set(), exc.message
+    if name not in table.header:
+        return set(), f"it has no column {name!r}"
+    i = table.header.index(name)
+    return set(table.columns[name].uniques) | {cells[i] for _, cells in table.ragged if len(cells) > i}, None
+
+
 def validate_package(data_dir: Path) -> list[Problem]:
-    """Validate the descriptor and every resource of a data package (no pandas: the build calls it before any kernel starts)."""
+    """Validate the descriptor and every resource of a data package.
+
+    The build calls it before any kernel starts: it imports numpy, and pandas only for a file of 4 MB or more."""
     path = data_dir / "datapackage.json"
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
