@@ -16,6 +16,10 @@ from rare_earths import data
 from rare_earths.schema import DataValidationError, Problem, validate_package
 
 EXPORTS = "china_exports_monthly.csv"
+DATA = Path(__file__).resolve().parents[1] / "data"
+AFTER_EXPORTS = len((DATA / EXPORTS).read_text(encoding="utf-8").splitlines()) + 1  # the line a row appended lands on
+AFTER_PRICES = len((DATA / "prices.csv").read_text(encoding="utf-8").splitlines()) + 1
+AFTER_SOURCES = len((DATA / "sources.csv").read_text(encoding="utf-8").splitlines()) + 1
 COMTRADE_HEADER = "hs_code,partner,partner_code,month,measure,value,unit,estimated,source_id\n"
 
 
@@ -162,7 +166,10 @@ def _comtrade(d: Path) -> None:
 
 
 CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
-    "malformed": (_malformed, ["{d}/china_exports_monthly.csv, line 110: malformed CSV: unexpected end of data"]),
+    "malformed": (
+        _malformed,
+        [f"{{d}}/china_exports_monthly.csv, line {AFTER_EXPORTS}: malformed CSV: unexpected end of data"],
+    ),
     "quote then text": (
         _quote_then_text,
         ["{d}/china_exports_monthly.csv, line 7: malformed CSV: ',' expected after '\"'"],
@@ -170,8 +177,8 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "ragged rows": (
         _ragged,
         [
-            "{d}/china_exports_monthly.csv, line 110: row has 10 cells, header has 9",
-            "{d}/china_exports_monthly.csv, line 111: row has 4 cells, header has 9",
+            f"{{d}}/china_exports_monthly.csv, line {AFTER_EXPORTS}: row has 10 cells, header has 9",
+            f"{{d}}/china_exports_monthly.csv, line {AFTER_EXPORTS + 1}: row has 4 cells, header has 9",
         ],
     ),
     "header": (
@@ -226,13 +233,13 @@ CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "duplicates": (
         _duplicates,
         [
-            "{d}/sources.csv, line 276, column 'source_id': duplicate key ('mining-undated',) (first at line 4)",
-            "{d}/sources.csv, line 276, column 'source_id': duplicate key ('mining-undated',) (first at line 4)",
-            "{d}/china_exports_monthly.csv, line 110, column 'series,partner,month,measure': duplicate key "
+            f"{{d}}/sources.csv, line {AFTER_SOURCES}, column 'source_id': duplicate key ('mining-undated',) (first at line 4)",
+            f"{{d}}/sources.csv, line {AFTER_SOURCES}, column 'source_id': duplicate key ('mining-undated',) (first at line 4)",
+            f"{{d}}/china_exports_monthly.csv, line {AFTER_EXPORTS}, column 'series,partner,month,measure': duplicate key "
             "('rare_earth_magnets', 'United States', '2025-08', 'volume') (first at line 7)",
-            "{d}/china_exports_monthly.csv, line 111, column 'series,partner,month,measure': duplicate key "
+            f"{{d}}/china_exports_monthly.csv, line {AFTER_EXPORTS + 1}, column 'series,partner,month,measure': duplicate key "
             "('rare_earth_magnets', 'World', '2025-08', 'volume') (first at line 31)",
-            "{d}/prices.csv, line 95, column 'date,element,product,market,source_id,assessment': duplicate key "
+            f"{{d}}/prices.csv, line {AFTER_PRICES}, column 'date,element,product,market,source_id,assessment': duplicate key "
             "(datetime.date(2025, 2, 20), 'Dy', 'alloy', 'china_domestic', 'metal-2025-02-20', "
             "'SMM quote for dysprosium-iron alloy (Dy-Fe), not pure Dy metal') (first at line 2)",
         ],
