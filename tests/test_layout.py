@@ -160,6 +160,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
         for m in (
             "claims",
             "data",
+            "inventory",
             "labels",
             "notebook",
             "outputs",
@@ -167,6 +168,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
             "paths",
             "plots",
             "robustness",
+            "scale",
             "schema",
             "snapshot",
             "tables",
