@@ -57,7 +57,7 @@ data: $(STAMP)  ## refresh data/comtrade/ from the UN Comtrade API (needs the ne
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e . && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
+	.lock-venv/bin/python -m pip install --quiet -e ".[test]" && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
 	@echo "review .lock.tmp, then replace the pins in requirements.lock (environment.yml reads it)"; rm -rf .lock-venv
 
 clean:  ## remove generated outputs and the build's records (.build/)
