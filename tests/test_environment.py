@@ -62,8 +62,10 @@ def test_every_direct_dependency_is_pinned_in_the_lock() -> None:
         assert name in lock, f"{name} not in requirements.lock"
 
 
-def test_readme_gives_conda_users_their_commands() -> None:
-    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_give_conda_users_their_commands() -> None:
+    """The README links conda users to docs/notebooks.md, which gives the commands `make` would run."""
+    assert "docs/notebooks.md#for-conda-users" in (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (paths.PROJECT_ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
     for command in (
         "conda env create -f environment.yml",
         "python -m rare_earths build",
