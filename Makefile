@@ -48,7 +48,7 @@ sweep: $(STAMP)  ## run notebook 07 over notebooks/07_outlook.scenarios.csv in p
 lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
-validate: $(STAMP)  ## validate data/ against data/datapackage.json
+validate: $(STAMP)  ## validate data/ against data/datapackage.json, and the claims inventory against the article
 	$(BIN)/python -m rare_earths validate
 
 .PHONY: data

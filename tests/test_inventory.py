@@ -111,3 +111,13 @@ def test_checked_by_follows_the_section_modules_a_notebook_imports(tmp_path: Pat
         '"claims.check(\\"C01-05\\", 1.0)"]}, {"cell_type": "markdown", "source": ["C01-06"]}]}'
     )
     assert inventory.checked_by(nb, sections) == {"C01-01", "C01-02", "C01-03", "C01-05"}
+
+
+def test_the_docs_give_the_inventorys_counts() -> None:
+    """docs/data.md states the number of claims and the count per section: they are the inventory's."""
+    claims = inventory.read(paths.DATA_DIR / "claims.csv")
+    text = " ".join((paths.PROJECT_ROOT / "docs" / "data.md").read_text(encoding="utf-8").split())
+    assert f"({len(claims)} claims)" in text
+    sections = sorted({c.section for c in claims})
+    counts = [str(sum(c.section == s for c in claims)) for s in sections]
+    assert f"({', '.join(counts[:-1])} and {counts[-1]} claims for sections {sections[0]}–{sections[-1]}" in text
