@@ -121,3 +121,10 @@ def test_the_docs_give_the_inventorys_counts() -> None:
     sections = sorted({c.section for c in claims})
     counts = [str(sum(c.section == s for c in claims)) for s in sections]
     assert f"({', '.join(counts[:-1])} and {counts[-1]} claims for sections {sections[0]}–{sections[-1]}" in text
+
+
+def test_an_unreadable_notebook_is_named_once_not_each_of_its_claims(project: Path) -> None:
+    path = project / "notebooks" / "03_prices.ipynb"
+    path.write_text(path.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    found = inventory.problems(project)
+    assert len(found) == 1 and "03_prices.ipynb: not a readable notebook (JSONDecodeError)" in found[0]

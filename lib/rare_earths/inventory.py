@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import csv
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -90,12 +91,14 @@ def duplicate_problems(claims: list[Claim], where: str) -> list[str]:
 
 
 def _ids_and_imports(source: str) -> tuple[set[str], set[str]]:
-    """Claim ids named in Python source, and the section modules it imports (by module name)."""
-    tree = ast.parse(source)
-    ids = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    """Claim ids named in Python source, and the section modules it imports (by module name); one pass."""
+    ids: set[str] = set()
     imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and CLAIM_ID.fullmatch(node.value):
+                ids.add(node.value)
+        elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if (node.level == 0 and module == "rare_earths.sections") or (node.level == 1 and not module):
                 imported |= {a.name for a in node.names}
@@ -105,19 +108,38 @@ def _ids_and_imports(source: str) -> tuple[set[str], set[str]]:
                 imported.add(module.split(".")[0])
         elif isinstance(node, ast.Import):
             imported |= {a.name.split(".")[2] for a in node.names if a.name.startswith("rare_earths.sections.")}
-    return {i for i in ids if CLAIM_ID.fullmatch(i)}, imported
+    return ids, imported
 
 
-def _notebook_source(notebook: Path) -> str:
-    """A notebook's code cells as one Python source (IPython magics and shell lines left out)."""
+@functools.lru_cache(maxsize=256)
+def _module_facts(path: Path, stamp: tuple[int, int]) -> tuple[frozenset[str], frozenset[str]]:
+    """Claim ids and section imports of one module file (cached while its size and mtime stay the same)."""
+    ids, imported = _ids_and_imports(path.read_text(encoding="utf-8"))
+    return frozenset(ids), frozenset(imported)
+
+
+def _notebook_facts(notebook: Path) -> tuple[set[str], set[str]]:
+    """Claim ids and section imports of a notebook's code cells (a cell that is not Python, e.g. a magic, skipped)."""
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    code = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
-    return "\n".join(line for cell in code for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+    ids: set[str] = set()
+    imported: set[str] = set()
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell.get("source", ""))
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        try:
+            more_ids, more = _ids_and_imports("\n".join(lines))
+        except SyntaxError:
+            continue
+        ids |= more_ids
+        imported |= more
+    return ids, imported
 
 
 def checked_by(notebook: Path, sections_dir: Path = SECTIONS) -> set[str]:
     """The claim ids a notebook's code names, its own and those of the section modules it reaches."""
-    ids, todo = _ids_and_imports(_notebook_source(notebook))
+    ids, todo = _notebook_facts(notebook)
     seen: set[str] = set()
     while todo:
         name = todo.pop()
@@ -125,7 +147,8 @@ def checked_by(notebook: Path, sections_dir: Path = SECTIONS) -> set[str]:
         if name in seen or not module.is_file():
             continue
         seen.add(name)
-        more_ids, more = _ids_and_imports(module.read_text(encoding="utf-8"))
+        stat = module.stat()
+        more_ids, more = _module_facts(module, (stat.st_mtime_ns, stat.st_size))
         ids |= more_ids
         todo |= more - seen
     return ids
@@ -135,15 +158,23 @@ def unchecked_problems(
     claims: list[Claim], notebooks: list[Path], where: str, sections: set[str] | None = None
 ) -> list[str]:
     """A line per claim (of `sections`, default all) that no notebook of its section checks, naming the one that should."""
-    named = {nb.stem: checked_by(nb) for nb in notebooks}
-    problems = []
+    named, problems = {}, []
+    for nb in notebooks:
+        try:
+            named[nb.stem] = checked_by(nb)
+        except (OSError, UnicodeDecodeError, ValueError, SyntaxError) as exc:
+            problems.append(
+                f"{paths.display(nb)}: not a readable notebook ({type(exc).__name__}), so the claims it checks are unknown"
+            )
+            named[nb.stem] = None
+
     for c in claims:
         if sections is not None and c.section not in sections:
             continue
         owners = [stem for stem in named if stem[:2] == c.section]
-        if any(c.claim_id in named[stem] for stem in owners):
+        if any(named[stem] is None or c.claim_id in named[stem] for stem in owners):  # unreadable: named above
             continue
-        elsewhere = [stem for stem, ids in named.items() if c.claim_id in ids]
+        elsewhere = [stem for stem, ids in named.items() if ids and c.claim_id in ids]
         should = " or ".join(owners) or f"a notebook {c.section}_* (there is none)"
         also = f" ({', '.join(elsewhere)} names it, but the claim is of section {c.section})" if elsewhere else ""
         problems.append(
