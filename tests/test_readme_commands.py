@@ -358,6 +358,12 @@ def exercise_pytest(clone: Clone, command: Command) -> None:
     assert re.search(r"\d+ passed", done.output), done.output[-2000:]
 
 
+def exercise_ruff(clone: Clone, command: Command) -> None:
+    """The lint and format checks of an activated environment pass on the clone."""
+    done = clone.run(command, activated=True).ok()
+    assert "All checks passed!" in done.output and "already formatted" in done.output
+
+
 def exercise_validate(clone: Clone, command: Command) -> None:
     """Validation passes on the shipped data and says so."""
     done = clone.run(command, activated=not command.text.startswith(("make", ".venv"))).ok()
@@ -544,6 +550,7 @@ EXERCISES: list[tuple[str, int, Exercise]] = [
     (r"python -m rare_earths build( .*)?", 25, exercise_activated_build),
     (r"make test", 30, exercise_make_test),
     (r"pytest", 30, exercise_pytest),
+    (r"ruff check \. && ruff format --check \.", 30, exercise_ruff),
     (r"make validate|python -m rare_earths validate", 30, exercise_validate),
     (r"\.venv/bin/python -m rare_earths params", 30, exercise_params),
     (r"make sweep( ARGS=.*)?", 40, exercise_sweep),
