@@ -48,7 +48,7 @@ sweep: $(STAMP)  ## run notebook 07 over notebooks/07_outlook.scenarios.csv in p
 lab: $(STAMP)  ## open JupyterLab on the project's environment and kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
-validate: $(STAMP)  ## validate data/ against data/datapackage.json
+validate: $(STAMP)  ## validate data/ against data/datapackage.json, and the claims inventory against the article
 	$(BIN)/python -m rare_earths validate
 
 .PHONY: data
@@ -57,7 +57,7 @@ data: $(STAMP)  ## refresh data/comtrade/ from the UN Comtrade API (needs the ne
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the network)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e ".[dask]" && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
+	.lock-venv/bin/python -m pip install --quiet -e ".[dask,test]" && .lock-venv/bin/python -m pip freeze --exclude-editable > .lock.tmp
 	@echo "review .lock.tmp, then replace the pins in requirements.lock (environment.yml reads it)"; rm -rf .lock-venv
 
 clean:  ## remove generated outputs and the build's records (.build/)

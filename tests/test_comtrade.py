@@ -443,7 +443,7 @@ def free_port() -> int:
 def test_command_without_network_says_so_and_exits_non_zero(
     monkeypatch: pytest.MonkeyPatch, data_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(comtrade, "API_ROOT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv(comtrade.ROOT_ENV, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     monkeypatch.delenv(comtrade.KEY_ENV, raising=False)
     before = tree(data_copy)
@@ -461,7 +461,7 @@ def test_command_refreshes_from_the_api(
     monkeypatch: pytest.MonkeyPatch, api: Replay, data_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     api.add(OK)
-    monkeypatch.setattr(comtrade, "API_ROOT", api.root)
+    monkeypatch.setenv(comtrade.ROOT_ENV, api.root)
     monkeypatch.setattr(paths, "DATA_DIR", data_copy)
     monkeypatch.setenv(comtrade.KEY_ENV, "from-the-environment")
     assert cli.main(["refresh", "--start", "2025-01", "--end", "2025-03", "--partners", "0,842"]) == 0

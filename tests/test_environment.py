@@ -28,10 +28,22 @@ def env_file() -> tuple[list[str], list[str]]:
     return [d for d in env["dependencies"] if isinstance(d, str)], pip
 
 
+def project_table() -> dict:
+    """The [project] table of pyproject.toml."""
+    return tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+
+
+def names(requirements: list[str]) -> list[str]:
+    """Normalised package names of requirement strings."""
+    return [re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", d)[0].lower()) for d in requirements]
+
+
 def direct_dependencies() -> list[str]:
-    """Direct dependency names declared in pyproject.toml."""
-    project = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    return [re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ ;\[]", d)[0].lower()) for d in project["dependencies"]]
+    """Direct dependency names declared in pyproject.toml, the optional groups included."""
+    project = project_table()
+    return names(
+        project["dependencies"] + [d for group in project.get("optional-dependencies", {}).values() for d in group]
+    )
 
 
 def test_environment_yml_installs_exactly_the_lock() -> None:
@@ -50,8 +62,10 @@ def test_every_direct_dependency_is_pinned_in_the_lock() -> None:
         assert name in lock, f"{name} not in requirements.lock"
 
 
-def test_readme_gives_conda_users_their_commands() -> None:
-    readme = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_give_conda_users_their_commands() -> None:
+    """The README links conda users to docs/notebooks.md, which gives the commands `make` would run."""
+    assert "docs/notebooks.md#for-conda-users" in (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (paths.PROJECT_ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
     for command in (
         "conda env create -f environment.yml",
         "python -m rare_earths build",
@@ -75,3 +89,34 @@ def test_installed_versions_are_the_pinned_ones() -> None:
         if name in ("setuptools",):
             continue
         assert version(name) == pinned, name
+
+
+def test_test_only_tools_are_an_optional_group_and_still_pinned() -> None:
+    """pytest, ruff and playwright are for the tests only: `pip install .` leaves them out, `.[test]` and the lock not."""
+    project = project_table()
+    test_tools = {"pytest", "ruff", "playwright"}
+    assert test_tools.isdisjoint(names(project["dependencies"]))
+    assert test_tools <= set(names(project["optional-dependencies"]["test"]))
+    assert test_tools <= set(lock_pins())
+    assert '-e ".[test]"' in (paths.PROJECT_ROOT / "Makefile").read_text(), "make lock would drop the test tools' pins"
+
+
+def test_the_licence_is_declared_once_in_spdx_form_and_agrees_with_the_site_and_the_data() -> None:
+    """LICENSE holds the MIT text for the code and names CC-BY-4.0 for data/, as datapackage.json and the index say."""
+    import json
+
+    assert project_table()["license"] == "MIT"  # SPDX expression, not the deprecated {text = ...} table
+    licence = (paths.PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "Permission is hereby granted, free of charge" in licence
+    assert "CC-BY-4.0" in licence and "data/" in licence
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    assert [lic["name"] for lic in package["licenses"]] == ["CC-BY-4.0"]
+    index = (paths.PROJECT_ROOT / "lib" / "rare_earths" / "site" / "templates" / "index.html.j2").read_text()
+    assert "MIT licence" in index
+
+
+def test_the_pinned_setuptools_accepts_the_spdx_licence() -> None:
+    """PEP 639 `license = "MIT"` needs setuptools 77 or later; the build-system table asks for it."""
+    build_system = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["build-system"]
+    assert build_system["requires"] == ["setuptools>=77"]
+    assert tuple(int(x) for x in lock_pins()["setuptools"].split(".")[:2]) >= (77, 0)

@@ -164,6 +164,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
             "csvtable",
             "data",
             "forecasts",
+            "inventory",
             "labels",
             "notebook",
             "outputs",

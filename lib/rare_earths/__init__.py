@@ -2,7 +2,7 @@
 
 The core (data, units, claims, plots, paths, outputs, notebook, snapshot) is what every notebook uses; the wings
 are `sections` (the analysis, one module per section), `build` (the build engine), `site` (the reader pages)
-and `clients` (outside data services). See the README's "Layout" for the map and the import rules.
+and `clients` (outside data services). See docs/layout.md for the map and the import rules.
 """
 
 __version__ = "0.1.0"

@@ -39,7 +39,10 @@ def _parser() -> argparse.ArgumentParser:
         help="re-run even when nothing changed: all selected notebooks, or the one named (repeatable)",
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
-    sub.add_parser("validate", help="validate data/ against data/datapackage.json")
+    sub.add_parser(
+        "validate",
+        help="validate data/ against data/datapackage.json, and the claims inventory: quotes, ids, a notebook for each claim",
+    )
     p = sub.add_parser("params", help="list each notebook's parameters: type, default, meaning and allowed values")
     p.add_argument("notebooks", nargs="*")
     r = sub.add_parser(
@@ -127,9 +130,9 @@ def _run(args: argparse.Namespace) -> int:
     """Carry out one command; return the exit status."""
     try:
         if args.command == "validate":
-            from . import data
+            from . import data, inventory
 
-            problems = data.validate_all()
+            problems = inventory.merged([str(p) for p in data.validate_all()])  # schema, then quotes, ids, checkers
             for problem in problems:
                 print(problem, file=sys.stderr)
             print(f"data: {len(problems)} problem(s)")

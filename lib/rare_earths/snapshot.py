@@ -1,6 +1,6 @@
 """The UN Comtrade snapshot as notebooks read it (data/comtrade/): where it lives, and loading it checked.
 
-The refresh client (clients/comtrade.py) writes it; section 01 reads it. Both import this module.
+The refresh client (clients/comtrade/) writes it; section 01 reads it. Both import this module.
 """
 
 from __future__ import annotations

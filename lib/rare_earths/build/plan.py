@@ -226,6 +226,7 @@ def data_problems(todo: list[Plan], project_root: Path) -> list[str]:
         (data_dir / "datapackage.json").exists() or project_root.resolve() == paths.PROJECT_ROOT.resolve()
     ):
         return []
+    from ..inventory import merged
     from ..schema import validate_package
 
-    return [str(p) for p in validate_package(data_dir)]
+    return merged([str(p) for p in validate_package(data_dir)], project_root, {plan.name[:2] for plan in todo})
