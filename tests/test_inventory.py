@@ -67,7 +67,8 @@ def test_the_build_refuses_an_altered_quote_before_any_kernel_starts(project: Pa
 def test_a_claim_no_notebook_checks_is_named_with_its_notebook_before_any_kernel(project: Path, tmp_path: Path) -> None:
     add_claim(
         project,
-        "C03-99,03,section 03,China Rare Earth Group,1,direction,direction,x,0,absolute,article-frecine-2025-09-10,",
+        "C03-99,S03-99,03,section 03,China Rare Earth Group,a reading,its reason,,1,direction,direction,x,0,absolute,"
+        "article-frecine-2025-09-10,",
     )
     with pytest.raises(build.BuildError) as caught:
         build.build(["03"], output_root=tmp_path / "out", notebooks_dir=project / "notebooks")
@@ -81,7 +82,8 @@ def test_a_claim_no_notebook_checks_is_named_with_its_notebook_before_any_kernel
 def test_an_unchecked_claim_blocks_only_the_builds_of_its_section(project: Path) -> None:
     add_claim(
         project,
-        "C03-99,03,section 03,China Rare Earth Group,1,direction,direction,x,0,absolute,article-frecine-2025-09-10,",
+        "C03-99,S03-99,03,section 03,China Rare Earth Group,a reading,its reason,,1,direction,direction,x,0,absolute,"
+        "article-frecine-2025-09-10,",
     )
     assert any("C03-99" in p for p in inventory.problems(project, {"03"}))
     assert inventory.problems(project, {"01", "02"}) == []
@@ -128,3 +130,26 @@ def test_an_unreadable_notebook_is_named_once_not_each_of_its_claims(project: Pa
     path.write_text(path.read_text(encoding="utf-8")[:500], encoding="utf-8")
     found = inventory.problems(project)
     assert len(found) == 1 and "03_prices.ipynb: not a readable notebook (JSONDecodeError)" in found[0]
+
+
+def test_claims_a_notebook_scores_from_a_table_it_reads_count_as_checked(tmp_path) -> None:
+    """Notebook 08 scores the forecasts listed in data/forecasts.csv without naming them in code."""
+    import json
+
+    from rare_earths import inventory
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data" / "forecasts.csv").write_text("claim_id,target\nC07-01,700000\n", encoding="utf-8")
+    nb = {
+        "cells": [{"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": []}],
+        "metadata": {"rare_earths": {"inputs": ["data/forecasts.csv"]}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    reader = tmp_path / "notebooks" / "08_x.ipynb"
+    reader.write_text(json.dumps(nb), encoding="utf-8")
+    assert inventory.checked_by(reader) == {"C07-01"}
+    nb["metadata"]["rare_earths"]["inputs"] = []
+    reader.write_text(json.dumps(nb), encoding="utf-8")
+    assert inventory.checked_by(reader) == set()  # a table it does not read checks nothing

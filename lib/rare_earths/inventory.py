@@ -137,9 +137,27 @@ def _notebook_facts(notebook: Path) -> tuple[set[str], set[str]]:
     return ids, imported
 
 
+def _table_ids(notebook: Path) -> set[str]:
+    """Claim ids listed in the `claim_id` column of a CSV the notebook declares it reads (data/forecasts.csv: the
+    forecasts notebook 08 scores one by one, from the table, without naming them in code)."""
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("rare_earths", {})
+    ids: set[str] = set()
+    for rel in meta.get("inputs", []):
+        path = notebook.parent.parent / rel
+        if not rel.endswith(".csv") or rel.endswith("claims.csv") or not path.is_file():
+            continue
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            if "claim_id" in (reader.fieldnames or []):
+                ids |= {row["claim_id"] for row in reader if CLAIM_ID.fullmatch(row.get("claim_id") or "")}
+    return ids
+
+
 def checked_by(notebook: Path, sections_dir: Path = SECTIONS) -> set[str]:
-    """The claim ids a notebook's code names, its own and those of the section modules it reaches."""
+    """The claim ids a notebook checks: those its code names, those of the section modules it reaches, and those of
+    a claims table it reads (`_table_ids`)."""
     ids, todo = _notebook_facts(notebook)
+    ids |= _table_ids(notebook)
     seen: set[str] = set()
     while todo:
         name = todo.pop()
