@@ -244,3 +244,17 @@ def chart_inputs(row: pd.Series, quotes: pd.DataFrame, sources: pd.DataFrame) ->
         "context": series_of(row, quotes, sources, proxy=True) if proxy else None,
         "context_label": f"{row['proxy_element']} {row['proxy_product']}, for context only" if proxy else "",
     }
+
+
+def producers_since(output: pd.DataFrame, payments: pd.DataFrame, start: str = "2025-01-01") -> pd.DataFrame:
+    """MP Materials' and Lynas's reported output, and MP's price-floor income, by period from `start` (as reported)."""
+    columns = ["company", "period", "period_end", "measure", "value", "unit", "source_id"]
+    both = pd.concat(
+        [
+            output.assign(measure=output["product"].str.replace("_", " ") + ", " + output["measure"]),
+            payments.assign(measure=payments["measure"].str.replace("_", " ")),
+        ],
+        ignore_index=True,
+    )
+    both = both[pd.to_datetime(both["period_end"]) >= pd.Timestamp(start)]
+    return both.sort_values(["company", "period_end", "measure"], kind="stable")[columns].reset_index(drop=True)

@@ -5,9 +5,8 @@ a symbol and a colour: readable without the colour), the one-line reason, the so
 checked" disclosure with the reading, the values, the data date, the other readings tried and the article's own
 arithmetic. Reports and the index render the same cards; each card's id is its claim id (`#C03-04`).
 
-The columns are those of the ledger contract (`verdict` a word of the scale, `reason`, `main_reading`, `data_date`).
-FALLBACK: until the new ledger columns land on main, a row with the old ones (`explanation`, and `verdict` in
-confirmed/contradicted/unverifiable) is read here, and only here; this fallback goes when the new columns land.
+The columns are those of the ledger (`rare_earths.claims`): `verdict` a word of the scale, `reason`, `main_reading`,
+`data_date`, `basis` (what was computed, from which data) and `sources` (the source ids the verdict rests on).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 
 from .. import labels, scale
 
-OLD_VERDICTS = {"confirmed": scale.ACCURATE, "contradicted": scale.WRONG, "unverifiable": scale.UNCHECKABLE}  # FALLBACK
 NEGATIVE = (scale.WRONG, scale.MISLEADING, scale.DID_NOT_COME_TRUE)
 
 
@@ -30,7 +28,6 @@ def _text(row: dict[str, Any], key: str) -> str:
 def verdict(row: dict[str, Any]) -> str:
     """The row's verdict as a word of the scale."""
     word = _text(row, "verdict")
-    word = OLD_VERDICTS.get(word, word)  # FALLBACK: old words, until the new ledger lands
     if word not in scale.ALL:
         raise ValueError(f"claim {row.get('claim_id')}: verdict {word!r} is not a word of the scale {scale.ALL}")
     return word
@@ -44,34 +41,24 @@ def _float(text: str) -> float | None:
 
 
 def reason(row: dict[str, Any]) -> str:
-    """The one plain sentence saying why (the ledger's `reason`)."""
-    if _text(row, "reason"):
-        return _text(row, "reason")
-    # FALLBACK (old ledger): the two values compared, or why nothing decides it; goes when `reason` lands.
-    claimed, computed, unit = (
-        _float(_text(row, "claimed_value")),
-        _float(_text(row, "computed_value")),
-        _text(row, "unit"),
-    )
-    if computed is not None and computed == computed:
-        return f"The article says {labels.claim_value(claimed, unit)}; the sourced data give {labels.claim_value(computed, unit)}."
-    text = _text(row, "explanation")
-    text = re.sub(r"^(No sourced value decides it|The data show no such thing): ", "", text)
-    text = re.sub(r"\s*\((difference [^)]*|tolerance [^)]*)\)", "", text)
-    return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0] + "…"
+    """The one plain sentence saying why (the ledger's `reason`); a row without one is refused."""
+    text = _text(row, "reason")
+    if not text:
+        raise ValueError(f"claim {row.get('claim_id')}: the ledger row has no reason")
+    return text
 
 
 def _detail(row: dict[str, Any]) -> str:
-    """The long explanation, without the checker's internals (tolerances, differences)."""
-    text = _text(row, "explanation") or _text(row, "reason")  # FALLBACK: `explanation` goes with the old ledger
-    return re.sub(r"\s*\((difference [^)]*|tolerance [^)]*)\)", "", text)
+    """What was computed, from which data (the ledger's `basis`), without the checker's internals."""
+    return re.sub(r"\s*\((difference [^)]*|tolerance [^)]*)\)", "", _text(row, "basis"))
 
 
 def source_ids(row: dict[str, Any], known: dict[str, dict[str, str]]) -> list[str]:
-    """The sources a row names (ids of data/sources.csv appearing in its text), in order of appearance."""
-    text = " ".join(_text(row, k) for k in ("reason", "explanation", "readings", "main_reading", "article_arithmetic"))
+    """The sources a row rests on: its `sources` column, then ids of data/sources.csv its text names, in order."""
+    listed = [sid.strip() for sid in _text(row, "sources").split(";") if sid.strip() in known]
+    text = " ".join(_text(row, k) for k in ("reason", "basis", "readings", "main_reading", "article_arithmetic"))
     found = {m.start(): sid for sid in known for m in re.finditer(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", text)}
-    return list(dict.fromkeys(found[k] for k in sorted(found)))
+    return list(dict.fromkeys([*listed, *(found[k] for k in sorted(found))]))
 
 
 def card(
