@@ -307,3 +307,16 @@ def test_a_reports_statements_are_those_of_statements_csv(tmp_path: Path) -> Non
         assert sorted(r["statement_id"] for r in mine) == expected
         for row in mine:
             assert row == {"statement_id": row["statement_id"], **whole.loc[row["statement_id"]].to_dict()}
+
+
+def test_the_methodology_page_states_every_rating_the_markup_uses() -> None:
+    from rare_earths import scale
+    from rare_earths.site import methodology
+
+    page = methodology.render()
+    for word in scale.ALL:
+        number = scale.RATING.get(word)
+        assert (
+            f"<td>{word}</td><td>{number if number is not None else 'no number: the word only'}</td>"
+            in page.replace("&#39;", "'")
+        ), word

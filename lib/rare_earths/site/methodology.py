@@ -2,8 +2,8 @@
 
 Everything the page states about the rules is read from the code that applies them: the scale's words and
 meanings and the rules that choose them (`rare_earths.scale`), the robustness labels (`rare_earths.robustness`),
-the window for 'nearest data' (`rare_earths.claims.NEAR_DAYS`) and the tolerances of the inventory
-(data/claims.csv). The page therefore cannot drift from what the ledger does.
+the window for 'nearest data' (`rare_earths.claims.NEAR_DAYS`), the tolerances of the inventory
+(data/claims.csv) and the ratings of the ClaimReview markup (`site.claimreview.rating_table`). The page therefore cannot drift from what the ledger does.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import claims, robustness, scale
 from ..outputs import write_text
+from . import claimreview
 
 TEMPLATE = "methodology.html.j2"
 
@@ -38,6 +39,9 @@ def context() -> dict[str, Any]:
         "tolerances": inventory["tolerance_kind"].value_counts().to_dict(),
         "n_claims": len(inventory),
         "n_statements": inventory["statement_id"].nunique(),
+        "ratings": claimreview.rating_table(),
+        "best": scale.BEST_RATING,
+        "worst": scale.WORST_RATING,
     }
 
 
