@@ -118,6 +118,8 @@ class Clone:
     env: dict[str, str]
     api: ComtradeReplay
     outputs: Path = field(init=False)
+    servers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    dask_port: int = field(default_factory=lambda: _free_port())
 
     def __post_init__(self) -> None:
         self.outputs = self.root / "outputs"
@@ -224,7 +226,12 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clone]:
         assert question.returncode == 0, (
             "the clone's .venv stamp is stale: a command would install into the project venv"
         )
-        yield Clone(root, tmp, env, api)
+        made = Clone(root, tmp, env, api)
+        try:
+            yield made
+        finally:
+            for name in list(made.servers):
+                _stop(made, name)
 
 
 # ---------------------------------------------------------------- a local UN Comtrade
@@ -477,6 +484,79 @@ def _wait_for_lab(port: int, token: str, server: subprocess.Popen[bytes], log: P
     raise AssertionError(f"JupyterLab did not answer on 127.0.0.1:{port} within 180 s:\n{log.read_text()[-3000:]}")
 
 
+DASK_PORT = "8786"  # the port the docs show; the test gives the scheduler a free one instead
+
+
+def _dask_text(clone: Clone, command: Command) -> str:
+    """The command with the clone's free port for the documented one."""
+    return (
+        substituted(command.text, clone.tmp)
+        .replace(f":{DASK_PORT}", f":{clone.dask_port}")
+        .replace(f"--port {DASK_PORT}", f"--port {clone.dask_port}")
+    )
+
+
+def _start(clone: Clone, name: str, command: Command, ready: Callable[[str], bool]) -> None:
+    """Start a documented server command in the background (its own session) and wait until its log says ready."""
+    log = clone.tmp / f"{name}-{clone.dask_port}.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            ["bash", "-c", _dask_text(clone, command)],
+            cwd=clone.root / command.cwd,
+            env=clone.env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    clone.servers[name] = server
+    deadline = time.monotonic() + 120
+    while not ready(log.read_text()):
+        assert server.poll() is None, f"`{command.text}` exited with {server.returncode}:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"`{command.text}` not ready within 120 s:\n{log.read_text()[-3000:]}"
+        time.sleep(0.5)
+
+
+def _stop(clone: Clone, name: str) -> None:
+    """Stop a server started by _start (SIGTERM to its session, SIGKILL after 30 s)."""
+    server = clone.servers.pop(name)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def exercise_dask_scheduler(clone: Clone, command: Command) -> None:
+    """The scheduler starts on the loopback interface (a free port for the documented one) and listens."""
+    _start(clone, "scheduler", command, lambda log: f"127.0.0.1:{clone.dask_port}" in log and "Scheduler at" in log)
+    socket.create_connection(("127.0.0.1", clone.dask_port), timeout=5).close()
+
+
+def exercise_dask_worker(clone: Clone, command: Command) -> None:
+    """A worker of the clone's environment registers with that scheduler."""
+    assert "scheduler" in clone.servers, "the scheduler's command must come before the worker's"
+    _start(clone, "worker", command, lambda log: "Registered to:" in log)
+
+
+def exercise_dask_sweep(clone: Clone, command: Command) -> None:
+    """The sweep runs its 2 scenarios on that cluster (none cached before), then the worker and scheduler stop."""
+    assert {"scheduler", "worker"} <= set(clone.servers), "start the scheduler and a worker first"
+    assert not (clone.outputs / "sweep").exists(), "an earlier sweep would let the cluster run nothing"
+    try:
+        done = clone.run(Command(_dask_text(clone, command), command.source, command.cwd)).ok()
+        address = f"tcp://127.0.0.1:{clone.dask_port}"
+        assert f"sweep: 2 scenarios of 07_outlook on the Dask cluster at {address}" in done.stdout, done.output
+        assert len(re.findall(r"^  \S+: ran in ", done.stdout, flags=re.M)) == 2, done.stdout
+        assert (clone.outputs / "sweep" / "comparison.csv").is_file()
+    finally:
+        _stop(clone, "worker")
+        _stop(clone, "scheduler")
+    with pytest.raises(OSError):  # stopped: nothing listens any more
+        socket.create_connection(("127.0.0.1", clone.dask_port), timeout=2).close()
+
+
 def exercise_data(clone: Clone, command: Command) -> None:
     """`make data` against the local API: the snapshot is written and valid; a key goes in the header only."""
     asked = len(clone.api.requests)
@@ -553,6 +633,9 @@ EXERCISES: list[tuple[str, int, Exercise]] = [
     (r"ruff check \. && ruff format --check \.", 30, exercise_ruff),
     (r"make validate|python -m rare_earths validate", 30, exercise_validate),
     (r"\.venv/bin/python -m rare_earths params", 30, exercise_params),
+    (r"\.venv/bin/dask scheduler --host 127\.0\.0\.1 --port 8786 .*", 35, exercise_dask_scheduler),
+    (r"\.venv/bin/dask worker tcp://127\.0\.0\.1:8786 .*", 36, exercise_dask_worker),
+    (r'make sweep ARGS="--scheduler tcp://127\.0\.0\.1:8786"', 37, exercise_dask_sweep),  # before the local sweeps
     (r"make sweep( ARGS=.*)?", 40, exercise_sweep),
     (r"cd \S+", 45, exercise_cd),
     (r"\.\./\.venv/bin/papermill .*", 45, exercise_papermill),
