@@ -110,3 +110,19 @@ def test_a_run_outside_the_build_writes_to_its_scratch_folder(
     out = params.check("03_prices", {"output_dir": ""})
     assert out == paths.OUTPUTS_DIR / "scratch" / "03_prices"
     assert "run outside the build; figures and tables go to" in capsys.readouterr().out
+
+
+def test_every_parameter_of_every_notebook_has_its_help_text() -> None:
+    """A parameters line whose comment left it (a formatter wrapping a long line) loses its help and its checks."""
+    from rare_earths import build
+
+    missing = [
+        f"{nb.stem}: {name}" for nb in build.discover() for name, p in params.declared(nb).items() if not p.description
+    ]
+    assert missing == []
+
+
+def test_a_wrapped_assignment_keeps_its_comment_and_allowed_values() -> None:
+    source = "swing_pct = (\n    20.0  # how far each input is moved, % [allowed: at least 0, below 100]\n)\n"
+    (p,) = params.parse_cell(source).values()
+    assert p.description == "how far each input is moved, %" and p.allowed == ("at least 0", "below 100")

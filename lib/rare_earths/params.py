@@ -81,7 +81,8 @@ def parse_cell(source: str) -> dict[str, Parameter]:
             name, value, annotation = node.target.id, node.value, ast.unparse(node.annotation)
         else:
             continue
-        comment = comments.get(node.end_lineno or node.lineno, "")
+        span = range(node.lineno, (node.end_lineno or node.lineno) + 1)  # a wrapped assignment: its comment inside
+        comment = " ".join(comments[n] for n in span if n in comments)
         allowed = _ALLOWED.search(comment)
         rules = tuple(r.strip() for r in allowed.group(1).split(",") if r.strip()) if allowed else ()
         description = _ALLOWED.sub("", comment).strip()
