@@ -17,7 +17,7 @@ from rare_earths.build import sweep
 from rare_earths.build import sweep_folders as folders
 from rare_earths.site import index
 
-BAD_DATE = "1990-01-01"  # no price before it: notebook 07's 'claims' cell raises (IndexError)
+BAD_YEAR = "2000"  # no supply figures for it: notebook 07's 'inputs' cell raises (KeyError)
 
 
 def scenario_folder(root: Path, name: str, staging_only: bool = False) -> Path:
@@ -89,16 +89,16 @@ def test_a_sweep_with_a_failing_scenario_finishes_tidy(
     (root / "mine").mkdir()
     (root / "mine" / "keep.txt").write_text("a user's file")
     grid = tmp_path / "grid.csv"
-    grid.write_text(f"scenario,description,article_date\nbaseline,defaults,\nbad-date,x,{BAD_DATE}\n", encoding="utf-8")
+    grid.write_text(f"scenario,description,base_year\nbaseline,defaults,\nbad-year,x,{BAD_YEAR}\n", encoding="utf-8")
 
     status = cli.main(["sweep", "--grid", str(grid), "--output-dir", str(out_root), "-j", "2"])
     out, err = capsys.readouterr()
 
     assert status == 1
-    assert "bad-date (07_outlook.ipynb: code cell 8 (id 'claims') raised IndexError" in err
+    assert "bad-year (07_outlook.ipynb: code cell 3 (id 'inputs') raised KeyError" in err
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [
         ".manifests",
-        "bad-date",
+        "bad-year",
         "baseline",
         "figures",
         "mine",
@@ -106,7 +106,7 @@ def test_a_sweep_with_a_failing_scenario_finishes_tidy(
     assert (root / "mine" / "keep.txt").read_text() == "a user's file"
     assert sorted(out_root.rglob(".staging")) == [] and (stale / "report" / "html" / "07_outlook.html").is_file()
     record = json.loads(folders.record_path(root).read_text())
-    assert record["complete"] is True and record["made"] == ["bad-date", "baseline"]
+    assert record["complete"] is True and record["made"] == ["bad-year", "baseline"]
     assert index.sweep_entry(out_root) is not None
 
 

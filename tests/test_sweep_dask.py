@@ -30,7 +30,7 @@ from rare_earths.build import dask_task, sweep
 from rare_earths.build import distributed as on_dask
 from rare_earths.build import sweep_folders as folders
 
-BAD_DATE = "1990-01-01"  # no price before it: notebook 07's 'claims' cell raises (IndexError)
+BAD_YEAR = "2000"  # no supply figures for it: notebook 07's 'inputs' cell raises (KeyError)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def test_a_failing_task_is_retried_once_then_reported_with_its_scenario_and_cell
         tmp_path / "grid.csv",
         [
             {"scenario": "baseline", "description": "defaults"},
-            {"scenario": "bad-date", "description": "no price before it", "article_date": BAD_DATE},
+            {"scenario": "bad-year", "description": "no supply figures for it", "base_year": BAD_YEAR},
         ],
     )
     root = tmp_path / "outputs"
@@ -170,14 +170,14 @@ def test_a_failing_task_is_retried_once_then_reported_with_its_scenario_and_cell
     out, err = capsys.readouterr()
 
     assert status == 1
-    assert out.count("retrying once") == 1 and "[bad-date] 07_outlook failed (" in out
-    reported = "bad-date (07_outlook.ipynb: code cell 8 (id 'claims') raised IndexError"
+    assert out.count("retrying once") == 1 and "[bad-year] 07_outlook failed (" in out
+    reported = "bad-year (07_outlook.ipynb: code cell 3 (id 'inputs') raised KeyError"
     assert reported in err, err
     assert "  baseline: ran" in out
-    kept = root / "sweep" / "bad-date" / "report" / "failed" / "07_outlook" / "executed" / "07_outlook.ipynb"
+    kept = root / "sweep" / "bad-year" / "report" / "failed" / "07_outlook" / "executed" / "07_outlook.ipynb"
     assert kept.is_file()  # the partial run, kept as the local pool keeps it
     with open(root / "sweep" / "comparison.csv", encoding="utf-8", newline="") as f:
-        assert {r["scenario"]: r["status"] for r in csv.DictReader(f)} == {"baseline": "ran", "bad-date": "failed"}
+        assert {r["scenario"]: r["status"] for r in csv.DictReader(f)} == {"baseline": "ran", "bad-year": "failed"}
     assert no_staging(root) == []
 
 
