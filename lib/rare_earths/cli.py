@@ -38,6 +38,19 @@ def _parser() -> argparse.ArgumentParser:
         help="re-run even when nothing changed: all selected notebooks, or the one named (repeatable)",
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
+    b.add_argument(
+        "--new-output-dir",
+        action="store_true",
+        help="make --output-dir a build output folder even though it holds other files (they are left alone)",
+    )
+    b.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds each cell may run (default: the notebook's metadata rare_earths.timeout, else {build.CELL_TIMEOUT}); "
+        "a plain papermill run takes the same value as --execution-timeout",
+    )
     sub.add_parser("validate", help="validate data/ against data/datapackage.json")
     p = sub.add_parser("params", help="list each notebook's parameters: type, default, meaning and allowed values")
     p.add_argument("notebooks", nargs="*")
@@ -135,10 +148,19 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{nb.stem}:")
                 for parameter in params.declared(nb).values():
                     print(f"  {parameter.describe()}")
+                limit = build.cell_timeout(nb)
+                print(f"  (each cell may run {limit} s; a papermill run takes it as --execution-timeout {limit})")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
         results = build.build(
-            args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force
+            args.notebooks,
+            dict(args.parameter),
+            args.output_dir,
+            args.jobs,
+            args.fail_fast,
+            force=force,
+            timeout=args.timeout,
+            new_output_dir=args.new_output_dir,
         )
         return 1 if any(r.status == "failed" for r in results) else 0
     except Exception as exc:

@@ -49,6 +49,10 @@ def claims_dir(root: Path) -> Path:
     return root / "tables" / "claims"
 
 
-def state_dir(root: Path) -> Path:
-    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it, never inside it."""
-    return root.parent / ".build"
+def state_dir(root: Path, project: Path | None = None) -> Path:
+    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it when it sits in the
+    project (outputs/ and .build/ side by side), else inside it (never in a folder of someone else's)."""
+    root = Path(root).absolute()
+    if root.parent.resolve() == Path(project or PROJECT_ROOT).resolve():
+        return root.parent / ".build"
+    return root / ".build"

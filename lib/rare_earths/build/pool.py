@@ -10,9 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .execute import run_one, start_worker
+from .console import say
+from .execute import run_one
 from .model import BuildInterrupted, Plan, Result
 from .store import record
+from .worker import start_worker
 
 
 @contextmanager
@@ -62,7 +64,9 @@ def run_all(
     stop = False
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=start_worker)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=spawn, initializer=start_worker, initargs=(os.getpid(),)
+    )  # workers end with this process, however it ends (see execute.die_with)
     stop_event = stop_event or threading.Event()
     try:
         stop_event.polling = True  # type: ignore[attr-defined]
@@ -95,10 +99,14 @@ def run_all(
                     continue
                 result = results[plan.name] = report(future.result())
                 record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
-                if fail_fast and result.status == "failed" and not stop:
-                    stop = True
+                if ((fail_fast and result.status == "failed") or result.storage) and not stop:
+                    stop = True  # no new notebook starts: on a full disk or read-only folder, it would only fail too
                     for other in running:
                         other.cancel()
+    except OSError:  # a record could not be written (a full disk, a read-only folder): stop every worker first
+        stop_event.polling = False  # type: ignore[attr-defined]
+        stop_workers(pool)
+        raise
     except KeyboardInterrupt:
         stop_event.polling = False  # type: ignore[attr-defined]
         stop_workers(pool)
@@ -130,8 +138,5 @@ def stop_workers(pool: Any, grace: float = 10.0) -> None:
 def report(result: Result) -> Result:
     """Print the line that says how a notebook's run ended."""
     word = {"ran": "ran", "failed": "FAILED"}[result.status]
-    print(
-        f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""),
-        flush=True,
-    )
+    say(f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""))
     return result
