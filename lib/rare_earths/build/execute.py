@@ -146,8 +146,9 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
         if not is_storage_error(exc):
             raise
         shutil.rmtree(staging, ignore_errors=True)
-        line = str(StorageError.from_os_error(exc))
-        return Result(name, "failed", time.perf_counter() - start, f"{plan.path.name}: {line}", storage=line)
+        exc.filename = exc.filename or str(staging)
+        line = f"{plan.path.name}: {StorageError.from_os_error(exc)}"
+        return Result(name, "failed", time.perf_counter() - start, line, storage=line)
     return Result(name, "ran", time.perf_counter() - start, "", files)
 
 
@@ -185,6 +186,9 @@ def _execute(plan: Plan, staging: Path, output_root: Path) -> str:
     except PapermillExecutionError as exc:
         return f"{plan.path.name}: {_failed_cell(executed)} raised {exc.ename}: {exc.evalue}"
     except Exception as exc:  # kernel died, timeout, unreadable notebook: still a failed notebook, not a crashed build
+        if is_storage_error(exc):
+            exc.filename = exc.filename or str(executed)  # papermill could not write the executed notebook
+            raise  # the build stops (see run_one)
         _keep_partial_run(exc, executed)
         if type(exc).__name__ == "DeadKernelError":
             return f"{plan.path.name}: the kernel died while running {_running_cell(exc)} ({exc})"
@@ -223,13 +227,14 @@ def _failed(plan: Plan, staging: Path, output_root: Path, message: str, seconds:
     import re
 
     errno_shown = re.search(r"\[Errno (\d+)\]", message)
-    storage = message if errno_shown and int(errno_shown.group(1)) in KERNEL_STORAGE_ERRNOS else ""
+    storage = bool(errno_shown and int(errno_shown.group(1)) in KERNEL_STORAGE_ERRNOS)
     if storage or _space_is_short(output_root):
         shutil.rmtree(staging, ignore_errors=True)
         message += " (partial run not kept: the disk is short of space)"
     else:
         quarantine(staging, output_root, plan.name)
-    return Result(plan.name, "failed", seconds, message, storage=message if storage else "")
+    line = f"cannot write {output_root}: {message}; build stopped, the last good outputs are kept" if storage else ""
+    return Result(plan.name, "failed", seconds, message, storage=line)
 
 
 def _space_is_short(folder: Path) -> bool:

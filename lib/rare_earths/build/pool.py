@@ -72,6 +72,8 @@ def run_all(
         stop_event.polling = True  # type: ignore[attr-defined]
         while waiting or running:
             for plan in [] if stop else list(waiting):
+                if len(running) >= workers:
+                    break  # one notebook per free worker: what waits here can still be held back by a stop
                 if any(up not in results for up in plan.after):
                     continue
                 waiting.remove(plan)

@@ -18,7 +18,7 @@ from typing import Any
 from ..outputs import write_text
 from . import cache
 from .console import say
-from .model import MARKER, STAGING, BuildError, Plan, Result
+from .model import MARKER, STAGING, BuildError, Plan, Result, is_storage_error
 
 
 def load_record(path: Path) -> tuple[dict[str, Any], str]:
@@ -269,8 +269,13 @@ def write_timings(state: Path, plans: list[Plan], results: dict[str, Result], pr
         else:
             timings[plan.name] = {"key": plan.key, "seconds": round(result.seconds, 1), "last": result.status}
     text = json.dumps(timings, indent=1, sort_keys=True)
-    _write_if_changed(text + "\n", state / "timings.json")  # a no-op build writes nothing (a full disk is no error)
-    _write_if_changed(f"window.RARE_EARTHS_TIMINGS = {text};\n", state / "timings.js")
+    try:  # run facts: a build whose outputs are in place does not fail for want of space to note its durations
+        _write_if_changed(text + "\n", state / "timings.json")
+        _write_if_changed(f"window.RARE_EARTHS_TIMINGS = {text};\n", state / "timings.js")
+    except OSError as exc:
+        if not is_storage_error(exc):
+            raise
+        say(f"durations not recorded: cannot write {exc.filename}: {exc.strerror}", err=True)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     lines = [
         f"{stamp} {p.name} {results[p.name].status} {results[p.name].seconds:.1f}s key={p.key[:12]} {results[p.name].message}\n"
