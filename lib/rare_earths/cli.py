@@ -124,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Carry out one command; return the exit status."""
+    from . import paths
+
+    foreign = paths.foreign_project()  # a copied or moved project must not build (or read) the original's files
+    if foreign:
+        print(f"error: {foreign}", file=sys.stderr)
+        return 2
     try:
         if args.command == "validate":
             from . import data
