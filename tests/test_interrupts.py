@@ -183,3 +183,38 @@ def test_kill_9_of_the_driver_leaves_nothing_running_promotes_nothing_and_a_rebu
     hold.unlink()
     results = build.build(output_root=out, notebooks_dir=folder)
     assert [r.status for r in results] == ["ran", "ran", "ran"], [r.message for r in results]
+
+
+def test_a_worker_killed_mid_run_fails_its_notebook_in_one_line_not_the_build_with_a_traceback(tmp_path: Path) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    marker = tmp_path / "kernel.pid"
+    make_notebook(
+        folder / "91_slow.ipynb",
+        f"import os, time\nPath(r'{marker}').write_text(str(os.getpid()))\ntime.sleep(120)",
+        'output_dir = ""\nfrom pathlib import Path',
+    )
+    make_notebook(folder / "92_ok.ipynb", "x = 1", 'output_dir = ""')
+    out = tmp_path / "out"
+    runner = RUNNER.replace("'-j', '2'", "'-j', '1'")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", runner, str(folder), str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (marker.exists() and marker.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.2)
+        kernel = int(marker.read_text())
+        worker = _processes()[kernel][0]
+        os.kill(worker, signal.SIGKILL)  # the out-of-memory killer, or a user's kill -9
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, (stdout, stderr)
+    assert "Traceback" not in stderr, stderr
+    assert "FAILED 91_slow.ipynb: the worker process running it ended abruptly" in stderr, stderr
+    assert "1 not run" in stdout, stdout
+    assert json.loads((out / ".manifests" / "91_slow.json").read_text())["status"] == "failed"
+    assert not (out / ".staging").exists()

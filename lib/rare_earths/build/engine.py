@@ -249,7 +249,7 @@ def _summary(results: list[Result], planned: int, output_root: Path, seconds: fl
     skipped = planned - len(results)
     say(
         f"build: {counts['ran']} ran, {counts['cached']} cached, {counts['failed']} failed"
-        + (f", {skipped} not run (--fail-fast)" if skipped else "")
+        + (f", {skipped} not run (the build stopped at a failure)" if skipped else "")
         + f" in {seconds:.1f} s; index: {output_root / 'index.html'}"
     )
     for r in results:

@@ -99,9 +99,10 @@ def run_all(
                 plan = running.pop(future)
                 if future.cancelled():
                     continue
-                result = results[plan.name] = report(future.result())
+                result = results[plan.name] = report(_outcome(future, plan))
                 record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
-                if ((fail_fast and result.status == "failed") or result.storage) and not stop:
+                broken = result.message.endswith(WORKER_LOST)  # the pool cannot run anything more
+                if ((fail_fast and result.status == "failed") or result.storage or broken) and not stop:
                     stop = True  # no new notebook starts: on a full disk or read-only folder, it would only fail too
                     for other in running:
                         other.cancel()
@@ -121,6 +122,19 @@ def run_all(
         ) from None
     pool.shutdown()
     return {p.name: results[p.name] for p in todo if p.name in results}
+
+
+WORKER_LOST = "the worker process running it ended abruptly (killed, or out of memory); nothing of this run was kept"
+
+
+def _outcome(future: Any, plan: Plan) -> Result:
+    """A finished run's result; a failed one when its worker process died under it (the pool is then broken)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return Result(plan.name, "failed", 0.0, f"{plan.path.name}: {WORKER_LOST}")
 
 
 def stop_workers(pool: Any, grace: float = 10.0) -> None:
