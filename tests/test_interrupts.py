@@ -80,7 +80,7 @@ def test_an_interrupted_build_stops_promptly_keeps_what_was_recorded_and_leaves_
     time.sleep(1)
     assert not _alive(kernel), ("the running kernel was left behind", stderr)
     assert [
-        p.name for p in scratch.iterdir() if p.name.startswith("rare-earths-kernel-") or p.name.startswith("kernel-")
+        p.name for p in scratch.iterdir() if p.name.startswith("rare-earths-") or p.name.startswith("kernel-")
     ] == []
 
 
@@ -195,10 +195,15 @@ def test_a_worker_killed_mid_run_fails_its_notebook_in_one_line_not_the_build_wi
         'output_dir = ""\nfrom pathlib import Path',
     )
     make_notebook(folder / "92_ok.ipynb", "x = 1", 'output_dir = ""')
-    out = tmp_path / "out"
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
     runner = RUNNER.replace("'-j', '2'", "'-j', '1'")
     proc = subprocess.Popen(
-        [sys.executable, "-c", runner, str(folder), str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", runner, str(folder), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     try:
         deadline = time.monotonic() + 120
@@ -218,3 +223,4 @@ def test_a_worker_killed_mid_run_fails_its_notebook_in_one_line_not_the_build_wi
     assert "1 not run" in stdout, stdout
     assert json.loads((out / ".manifests" / "91_slow.json").read_text())["status"] == "failed"
     assert not (out / ".staging").exists()
+    assert list(scratch.iterdir()) == []  # the dead worker's kernel sockets were in the build's own temporary folder

@@ -14,7 +14,7 @@ from .console import say
 from .execute import run_one
 from .model import BuildInterrupted, Plan, Result
 from .store import record
-from .worker import start_worker
+from .worker import remove_kernel_folders, start_worker
 
 
 @contextmanager
@@ -56,17 +56,36 @@ def run_all(
 ) -> dict[str, Result]:
     """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=spawn, initializer=start_worker, initargs=(os.getpid(),)
+    )  # workers end with this process, however it ends (see worker.die_with)
+    try:
+        return _run_in(pool, workers, todo, done, output_root, fail_fast, context, stop_event)
+    finally:
+        remove_kernel_folders(os.getpid())  # what a worker killed outright left in the temporary folder
+
+
+def _run_in(
+    pool: Any,
+    workers: int,
+    todo: list[Plan],
+    done: dict[str, Result],
+    output_root: Path,
+    fail_fast: bool,
+    context: dict[str, Any],
+    stop_event: threading.Event | None,
+) -> dict[str, Result]:
+    """The scheduling loop of run_all, on a started pool."""
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     results = dict(done)
     waiting = list(todo)  # in dependency order
     running: dict[Any, Plan] = {}
     stop = False
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=spawn, initializer=start_worker, initargs=(os.getpid(),)
-    )  # workers end with this process, however it ends (see execute.die_with)
     stop_event = stop_event or threading.Event()
     try:
         stop_event.polling = True  # type: ignore[attr-defined]

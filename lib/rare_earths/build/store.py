@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from ..outputs import write_text
 from . import cache
 from .console import say
@@ -234,7 +235,10 @@ def recover(output_root: Path) -> None:
         if problem:
             path.unlink()
             who = f"{path.stem} will re-run" if path.stem != "index" else "the index will be rewritten"
-            say(f"build record {path} is damaged ({problem}): removed and treated as missing; {who}", err=True)
+            say(
+                f"build record {paths.display(path)} is damaged ({problem}): removed and treated as missing; {who}",
+                err=True,
+            )
 
 
 def read_timings(path: Path) -> dict[str, Any]:
@@ -243,7 +247,7 @@ def read_timings(path: Path) -> dict[str, Any]:
     if not problem and not all(isinstance(v, dict) for v in timings.values()):
         problem = "its entries are not objects"
     if problem:
-        say(f"build record {path} is damaged ({problem}): durations start afresh", err=True)
+        say(f"build record {paths.display(path)} is damaged ({problem}): durations start afresh", err=True)
         return {}
     return timings
 

@@ -42,9 +42,13 @@ def kernel_manager_class() -> type:
 
         @default("ip")
         def _default_ip(self) -> str:
-            folder = tempfile.mkdtemp(prefix="rare-earths-kernel-")
+            folder = tempfile.mkdtemp(prefix=kernel_folder_prefix(DRIVER[0] if DRIVER else None))
             KERNELS.append(self)
             return os.path.join(folder, "kernel")
+
+        @default("connection_file")
+        def _default_connection_file(self) -> str:
+            return os.path.join(os.path.dirname(self.ip), "connection.json")  # not a tmp*.json of its own
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
@@ -150,3 +154,18 @@ RUNNING: list[str] = []  # the notebook this worker is running, if any (read by 
 PROMOTING: list[str] = []  # the notebook whose files this worker is promoting, if any
 STOPPED: list[int] = []  # signals received while promoting
 DRIVER: list[int] = []  # pid of the build's driver (set in build workers)
+
+
+def kernel_folder_prefix(driver: int | None) -> str:
+    """The name a kernel's socket folder starts with; in a build, it names the driver, which removes what a worker
+    killed outright left behind (a folder level more would make the socket path too long for AF_UNIX)."""
+    return f"rare-earths-{driver}-" if driver else "rare-earths-kernel-"
+
+
+def remove_kernel_folders(driver: int) -> None:
+    """Remove the socket folders of this build's kernels still in the temporary folder (their worker was killed)."""
+    import glob
+    import tempfile
+
+    for folder in glob.glob(os.path.join(tempfile.gettempdir(), kernel_folder_prefix(driver) + "*")):
+        shutil.rmtree(folder, ignore_errors=True)
