@@ -216,3 +216,33 @@ def test_a_full_disk_stops_scheduling_keeps_the_last_good_outputs_and_no_failed_
     assert not report["failed_dir"]  # no failed/ copy to take the last free space
     assert report["settle"]["rc"] == 0, report["settle"]
     assert report["noop"] == {"rc": 0, "out": report["noop"]["out"], "err": ""}, report["noop"]  # on the full disk
+
+
+def test_a_read_only_output_folder_ends_the_build_in_one_line_and_a_build_with_nothing_to_do_succeeds(
+    small_collection: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A real read-only folder: a read-only bind mount in a user namespace (root ignores file modes)."""
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("user namespaces (unshare -rm) are not available here")
+    out = tmp_path / "out"
+    build.build(["91"], output_root=out, notebooks_dir=small_collection)
+    before = snapshot(out)
+    runner = (
+        "import sys; from pathlib import Path; from rare_earths import cli, paths; "
+        f"paths.NOTEBOOKS_DIR = Path(r'{small_collection}'); sys.exit(cli.main(sys.argv[1:]))"
+    )
+    build_cmd = f"'{sys.executable}' -c \"{runner}\" build 91 --output-dir '{out}'"
+    script = (
+        f"mount --bind '{out}' '{out}' && mount -o remount,bind,ro '{out}' && "
+        f"{build_cmd}; echo noop=$?; {build_cmd} --force; echo forced=$?"
+    )
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300)
+    assert "noop=0" in done.stdout and "forced=2" in done.stdout, (done.stdout, done.stderr)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: 91_ok.ipynb: cannot write {out / '.staging'}: Read-only file system; build stopped, "
+        "the last good outputs are kept"
+    ], done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(out) == before

@@ -43,9 +43,12 @@ def _temporary_folder(target: Path) -> Path:
     """Where the temporary file of `target` goes: the named folder when it is on the target's filesystem, else beside it."""
     folder = _TEMP_FOLDER.get()
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.stat(folder).st_dev == os.stat(target.parent).st_dev:
-            return folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder).st_dev == os.stat(target.parent).st_dev:
+                return folder
+        except OSError:
+            pass  # e.g. a read-only outputs folder: an error, if any, is then the target's, named as such
     return target.parent
 
 
@@ -81,7 +84,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
         fsync_path(target.parent, directory=True)
     except OSError as exc:
-        if exc.filename is None or (tmp is not None and str(exc.filename) == tmp):
+        if exc.filename is None or tmp is None or str(exc.filename) == tmp:  # not the temporary name: the target's
             exc.filename, exc.filename2 = str(target), None
         raise
     finally:

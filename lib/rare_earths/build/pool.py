@@ -119,7 +119,12 @@ def _run_in(
                 if future.cancelled():
                     continue
                 result = results[plan.name] = report(_outcome(future, plan))
-                record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
+                try:
+                    record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
+                except OSError:
+                    if not result.storage:
+                        raise
+                    # the folder that could not take the run cannot take its record either: the run's line says why
                 broken = result.message.endswith(WORKER_LOST)  # the pool cannot run anything more
                 if ((fail_fast and result.status == "failed") or result.storage or broken) and not stop:
                     stop = True  # no new notebook starts: on a full disk or read-only folder, it would only fail too
