@@ -16,7 +16,8 @@ help:  ## list the targets
 # The folder is read from .venv/.project (written below), else from the venv's own pyvenv.cfg.
 VENV_HOME := $(shell cat '$(VENV)/.project' 2>/dev/null || sed -n 's|^command = .* -m venv \(.*\)/$(VENV)$$|\1|p' '$(VENV)/pyvenv.cfg' 2>/dev/null)
 FOREIGN_NOTE = $(VENV)/ was made for $(VENV_HOME), not for this folder (copied or moved?): re-creating it here
-FOREIGN_VENV := $(shell test -f '$(STAMP)' && test -n '$(VENV_HOME)' && test '$(VENV_HOME)' != '$(CURDIR)' && echo yes)
+# A .venv that is a symbolic link was shared on purpose (benchmarks/ does so): it is never re-created from here.
+FOREIGN_VENV := $(shell test ! -L '$(VENV)' && test -f '$(STAMP)' && test -n '$(VENV_HOME)' && test '$(VENV_HOME)' != '$(CURDIR)' && echo yes)
 
 $(STAMP): requirements.lock pyproject.toml $(if $(FOREIGN_VENV),FORCE)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0])'

@@ -73,3 +73,23 @@ def test_the_package_refuses_to_work_on_another_project(
         "this Python's .venv is in the project"
     )
     assert paths.foreign_project(cwd=paths.PROJECT_ROOT, prefix=paths.PROJECT_ROOT / ".venv") == ""
+
+
+def test_a_venv_shared_through_a_symbolic_link_is_never_re_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/ links a copy's .venv to the project's own: re-creating it would wipe the project's environment."""
+    source = _project_with_venv(tmp_path / "source", str(tmp_path / "source"))
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("Makefile", "requirements.lock", "pyproject.toml"):
+        shutil.copy(source / name, copy / name)
+        os.utime(copy / name, (1, 1))
+    (copy / ".venv").symlink_to(source / ".venv", target_is_directory=True)
+    assert "--clear" not in _dry_run(copy) and "re-creating" not in _dry_run(copy)
+    for project in (source, copy):  # both are projects, as in benchmarks/ (the copy runs its own lib/)
+        (project / "lib" / "rare_earths").mkdir(parents=True, exist_ok=True)
+        (project / "lib" / "rare_earths" / "__init__.py").write_text("")
+        (project / "notebooks").mkdir(exist_ok=True)
+    monkeypatch.setattr(paths, "PROJECT_ROOT", copy)
+    assert paths.foreign_project(cwd=copy, prefix=copy / ".venv") == ""

@@ -32,8 +32,8 @@ def foreign_project(cwd: Path | None = None, prefix: Path | None = None) -> str:
         ("the current folder", cwd or Path.cwd()),
         ("this Python's .venv", prefix or Path(sys.prefix)),
     ):
-        asked = project_of(Path(folder).resolve())
-        if asked is not None and asked != mine:
+        asked = project_of(Path(folder).absolute())  # not resolved: a .venv linked from another project is shared
+        if asked is not None and asked.resolve() != mine:
             return (
                 f"{what} is in the project {asked}, but this rare_earths package is the one of {mine} "
                 f"(its .venv/ was made there; was the project copied or moved?): nothing was built or changed; "
