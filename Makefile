@@ -11,13 +11,26 @@ STAMP  := $(VENV)/.installed
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+# A .venv/ belongs to the folder it was made in: its scripts and the editable install name that folder. After a copy
+# (cp -a) or a move it would run the other folder's code, or none; make re-creates it here (--clear) instead.
+# The folder is read from .venv/.project (written below), else from the venv's own pyvenv.cfg.
+VENV_HOME := $(shell cat '$(VENV)/.project' 2>/dev/null || sed -n 's|^command = .* -m venv \(.*\)/$(VENV)$$|\1|p' '$(VENV)/pyvenv.cfg' 2>/dev/null)
+FOREIGN_NOTE = $(VENV)/ was made for $(VENV_HOME), not for this folder (copied or moved?): re-creating it here
+# A .venv that is a symbolic link was shared on purpose (benchmarks/ does so): it is never re-created from here.
+FOREIGN_VENV := $(shell test ! -L '$(VENV)' && test -f '$(STAMP)' && test -n '$(VENV_HOME)' && test '$(VENV_HOME)' != '$(CURDIR)' && echo yes)
+
+$(STAMP): requirements.lock pyproject.toml $(if $(FOREIGN_VENV),FORCE)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0])'
-	$(PYTHON) -m venv $(VENV)
+	$(if $(FOREIGN_VENV),@echo "$(FOREIGN_NOTE)")
+	$(PYTHON) -m venv $(if $(FOREIGN_VENV),--clear )$(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@$(MAKE) --no-print-directory git-filter
+	@printf '%s\n' '$(CURDIR)' > '$(VENV)/.project'
 	@touch $(STAMP)
+
+.PHONY: FORCE
+FORCE:
 
 venv: $(STAMP)  ## create/update the project environment only
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from rare_earths import build, cli, paths
-from rare_earths.build import execute
+from rare_earths.build import worker
 
 
 def make_notebook(path: Path, body: str, params: str) -> None:
@@ -105,6 +105,7 @@ def test_failing_cell_keeps_good_outputs_and_the_partial_run(
 
     third = build.build(["92"], output_root=out, notebooks_dir=small_collection)
     assert third[0].status == "ran" and not failed.exists()
+    assert not (out / "failed").exists()  # an empty failed/ is removed too
 
 
 def test_cli_exit_status_is_non_zero_when_a_notebook_fails(
@@ -117,10 +118,62 @@ def test_cli_exit_status_is_non_zero_when_a_notebook_fails(
 def test_kernels_are_this_interpreter_over_private_ipc_sockets() -> None:
     import sys
 
-    manager = execute.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    manager = worker.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
     assert manager.kernel_spec.argv[0] == sys.executable
     assert manager.transport == "ipc"
-    other = execute.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
+    other = worker.kernel_manager_class()(kernel_name=build.KERNEL_NAME)
     assert Path(manager.ip).parent != Path(other.ip).parent  # no shared socket folder between parallel kernels
     for m in (manager, other):
         Path(m.ip).parent.rmdir()
+
+
+def _set_metadata(path: Path, **values: object) -> None:
+    """Set keys of a notebook's rare_earths metadata."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.setdefault("rare_earths", {}).update(values)
+    nbformat.write(nb, path)
+
+
+def test_a_hung_cell_fails_after_the_time_limit_naming_notebook_cell_and_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    make_notebook(
+        folder / "91_hangs.ipynb", "x = 1\nprint('before')\n\nimport time\ntime.sleep(600)\n\ny = 2", 'output_dir = ""'
+    )
+    out = tmp_path / "out"
+    (result,) = build.build(output_root=out, notebooks_dir=folder, timeout=2)
+    assert result.status == "failed"
+    assert result.message == (
+        "91_hangs.ipynb: code cell 3 (id 'c1') was stopped after the per-cell time limit of 2 s "
+        "(raise it with --timeout or the notebook's metadata rare_earths.timeout)"
+    )
+    partial = nbformat.read(out / "failed" / "91_hangs" / "executed" / "91_hangs.ipynb", as_version=4)
+    ran = {c.id: c for c in partial.cells if c.cell_type == "code"}
+    assert "before" in ran["c0"].outputs[0]["text"] and ran["c2"].execution_count is None  # the partial run is kept
+    assert (out / "failed" / "91_hangs" / "html" / "91_hangs.full.html").exists()
+
+    _set_metadata(folder / "91_hangs.ipynb", timeout=1)  # the notebook's own limit, when --timeout is not given
+    (result,) = build.build(output_root=out, notebooks_dir=folder)
+    assert "per-cell time limit of 1 s" in result.message
+
+
+def test_the_cell_time_limit_comes_from_timeout_then_metadata_then_the_default(
+    small_collection: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notebook = small_collection / "91_ok.ipynb"
+    assert build.cell_timeout(notebook) == build.CELL_TIMEOUT == 300
+    _set_metadata(notebook, timeout=45)
+    assert build.cell_timeout(notebook) == 45 and build.cell_timeout(notebook, 7) == 7
+    _set_metadata(notebook, timeout="soon")
+    with pytest.raises(build.BuildError, match="91_ok.ipynb: metadata rare_earths.timeout must be a whole number"):
+        build.cell_timeout(notebook)
+    with pytest.raises(build.BuildError, match="--timeout must be a whole number of seconds > 0"):
+        build.cell_timeout(notebook, 0)
+    # a plain papermill run is told the same number by the params command
+    assert cli.main(["params", "01"]) == 0
+    assert (
+        f"each cell may run {build.CELL_TIMEOUT} s; a papermill run takes it as --execution-timeout {build.CELL_TIMEOUT}"
+        in capsys.readouterr().out
+    )

@@ -180,7 +180,13 @@ def test_two_clean_builds_give_identical_bytes(project: Path, tmp_path: Path) ->
     for run_dir in ("first", "second"):
         out = tmp_path / run_dir / "outputs"
         assert set(run(project, out).values()) == {"ran"}
-        trees.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+        trees.append(
+            {
+                p.relative_to(out).as_posix(): p.read_bytes()
+                for p in sorted(out.rglob("*"))
+                if p.is_file() and ".build" not in p.relative_to(out).parts  # run facts: inside an outputs folder
+            }  # outside the project (see paths.state_dir); beside outputs/ in the project
+        )
         assert [
             name for name, data in trees[-1].items() if str(out).encode() in data or b"rare-earths-kernel-" in data
         ] == []
@@ -228,18 +234,19 @@ def test_provenance_sidecars_describe_every_figure_and_table(project: Path, tmp_
 
 
 def test_durations_live_beside_outputs_not_in_them(project: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
+    out = project / "outputs"
     run(project, out, "92")
-    timings = json.loads((paths.state_dir(out) / "timings.json").read_text())
+    assert paths.state_dir(out, project) == project / ".build"
+    timings = json.loads((paths.state_dir(out, project) / "timings.json").read_text())
     assert timings["92_b"]["last"] == "ran" and timings["92_b"]["seconds"] > 0
-    assert (paths.state_dir(out) / "timings.js").read_text().startswith("window.RARE_EARTHS_TIMINGS = {")
+    assert (paths.state_dir(out, project) / "timings.js").read_text().startswith("window.RARE_EARTHS_TIMINGS = {")
     index = (out / "index.html").read_text()
     assert "../.build/" not in index  # outputs/ is publishable alone: durations stay in .build/, never linked
     assert '<span class="status-built">built</span>' in index
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     run(project, out, "92")  # a no-op build rewrites nothing under outputs/
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert json.loads((paths.state_dir(out) / "timings.json").read_text())["92_b"] == {
+    assert json.loads((paths.state_dir(out, project) / "timings.json").read_text())["92_b"] == {
         **timings["92_b"],
         "last": "cached",
     }
@@ -259,9 +266,9 @@ def test_the_notebook_fingerprint_ignores_outputs_and_timings() -> None:
 
 def test_a_second_build_on_the_same_outputs_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with store.locked(paths.state_dir(out)):
+    with store.locked(paths.state_dir(out), out):
         with pytest.raises(build.BuildError, match="another build is writing"):
-            with store.locked(paths.state_dir(out)):
+            with store.locked(paths.state_dir(out), out):
                 pass
 
 

@@ -39,6 +39,19 @@ def _parser() -> argparse.ArgumentParser:
         help="re-run even when nothing changed: all selected notebooks, or the one named (repeatable)",
     )
     b.add_argument("--output-dir", type=Path, default=None, help="outputs folder (default: outputs/)")
+    b.add_argument(
+        "--new-output-dir",
+        action="store_true",
+        help="make --output-dir a build output folder even though it holds other files (they are left alone)",
+    )
+    b.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=f"seconds each cell may run (default: the notebook's metadata rare_earths.timeout, else {build.CELL_TIMEOUT}); "
+        "a plain papermill run takes the same value as --execution-timeout",
+    )
     sub.add_parser(
         "validate",
         help="validate data/ against data/datapackage.json, and the claims inventory: quotes, ids, a notebook for each claim",
@@ -128,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Carry out one command; return the exit status."""
+    from . import paths
+
+    foreign = paths.foreign_project()  # a copied or moved project must not build (or read) the original's files
+    if foreign:
+        print(f"error: {foreign}", file=sys.stderr)
+        return 2
     try:
         if args.command == "validate":
             from . import data, inventory
@@ -152,10 +171,19 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{nb.stem}:")
                 for parameter in params.declared(nb).values():
                     print(f"  {parameter.describe()}")
+                limit = build.cell_timeout(nb)
+                print(f"  (each cell may run {limit} s; a papermill run takes it as --execution-timeout {limit})")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
         results = build.build(
-            args.notebooks, dict(args.parameter), args.output_dir, args.jobs, args.fail_fast, force=force
+            args.notebooks,
+            dict(args.parameter),
+            args.output_dir,
+            args.jobs,
+            args.fail_fast,
+            force=force,
+            timeout=args.timeout,
+            new_output_dir=args.new_output_dir,
         )
         return 1 if any(r.status == "failed" for r in results) else 0
     except Exception as exc:

@@ -1,11 +1,16 @@
-"""Write outputs atomically (temporary file, then rename), so a crash never leaves half a file.
+"""Write outputs atomically (temporary file, fsync, then rename), so a crash or power loss never leaves half a file.
 
 pandas is imported inside the functions that need it: the build driver writes its records with
 `write_text`, and a no-op build must not pay for importing pandas.
+
+The temporary file sits beside its target, except while the build driver names a folder of its own
+for them (`temporary_files_in`, its staging folder): then a build killed mid-write leaves its
+leftovers only there, where the next build can remove them without touching anyone else's files.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import re
@@ -129,19 +134,70 @@ def write_schema(
     return write_text(json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n", schema_path(table))
 
 
+TEMP_SUFFIX = ".tmp"
+_TEMP_FOLDER: contextvars.ContextVar[Path | None] = contextvars.ContextVar("temporary_folder", default=None)
+
+
+@contextmanager
+def temporary_files_in(folder: Path) -> Iterator[None]:
+    """While the block runs, atomic writes in this thread keep their temporary files in `folder` (same filesystem)."""
+    token = _TEMP_FOLDER.set(Path(folder))
+    try:
+        yield
+    finally:
+        _TEMP_FOLDER.reset(token)
+
+
+def _temporary_folder(target: Path) -> Path:
+    """Where the temporary file of `target` goes: the named folder when it is on the target's filesystem, else beside it."""
+    folder = _TEMP_FOLDER.get()
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder).st_dev == os.stat(target.parent).st_dev:
+                return folder
+        except OSError:
+            pass  # e.g. a read-only outputs folder: an error, if any, is then the target's, named as such
+    return target.parent
+
+
+def fsync_path(path: Path, directory: bool = False) -> None:
+    """Flush a file's bytes (or a folder's entries) to the disk; a folder that cannot be opened is skipped."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    except OSError:
+        if not directory:
+            raise
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
+    """Yield a temporary path; fsync it and move it onto `target` only if the block succeeds.
+
+    An OSError on the way (a full disk, a read-only folder) names `target` when it named no file or the temporary one.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, FILE_MODE)
+    tmp = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=_temporary_folder(target))
+        os.close(fd)
+        os.chmod(tmp, FILE_MODE)
         yield Path(tmp)
+        fsync_path(Path(tmp))
         os.replace(tmp, target)
+        fsync_path(target.parent, directory=True)
+    except OSError as exc:
+        if exc.filename is None or tmp is None or str(exc.filename) == tmp:  # not the temporary name: the target's
+            exc.filename, exc.filename2 = str(target), None
+        raise
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 

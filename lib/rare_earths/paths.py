@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(os.environ.get("RARE_EARTHS_ROOT") or Path(__file__).resolve().parents[2])
@@ -13,6 +14,32 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 # made (metadata `rare_earths.after`) finds it even when the build writes to --output-dir.
 OUTPUTS_DIR = Path(os.environ.get("RARE_EARTHS_OUTPUTS") or PROJECT_ROOT / "outputs")
 LOCK_FILE = PROJECT_ROOT / "requirements.lock"
+
+
+def project_of(folder: Path) -> Path | None:
+    """The project that holds `folder`: the nearest folder with lib/rare_earths/ and notebooks/, or None."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "lib" / "rare_earths" / "__init__.py").is_file() and (candidate / "notebooks").is_dir():
+            return candidate
+    return None
+
+
+def foreign_project(cwd: Path | None = None, prefix: Path | None = None) -> str:
+    """'' when this package belongs to the project the user works in (the current folder's, else this Python's
+    .venv's); else a message saying which folders differ and what to run (a copied or moved project)."""
+    mine = PROJECT_ROOT.resolve()
+    for what, folder in (
+        ("the current folder", cwd or Path.cwd()),
+        ("this Python's .venv", prefix or Path(sys.prefix)),
+    ):
+        asked = project_of(Path(folder).absolute())  # not resolved: a .venv linked from another project is shared
+        if asked is not None and asked.resolve() != mine:
+            return (
+                f"{what} is in the project {asked}, but this rare_earths package is the one of {mine} "
+                f"(its .venv/ was made there; was the project copied or moved?): nothing was built or changed; "
+                f"run `make venv` in {asked} to re-create its .venv/ for it"
+            )
+    return ""
 
 
 def output_dir(override: str | os.PathLike[str] | None = None, notebook: str = "") -> Path:
@@ -49,9 +76,13 @@ def claims_dir(root: Path) -> Path:
     return root / "tables" / "claims"
 
 
-def state_dir(root: Path) -> Path:
-    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it, never inside it."""
-    return root.parent / ".build"
+def state_dir(root: Path, project: Path | None = None) -> Path:
+    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it when it sits in the
+    project (outputs/ and .build/ side by side), else inside it (never in a folder of someone else's)."""
+    root = Path(root).absolute()
+    if root.parent.resolve() == Path(project or PROJECT_ROOT).resolve():
+        return root.parent / ".build"
+    return root / ".build"
 
 
 SITE_URL_ENV = "RARE_EARTHS_SITE_URL"

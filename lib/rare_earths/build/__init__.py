@@ -6,18 +6,21 @@ imported here: it loads pandas and matplotlib, and a no-op build must stay fast.
 """
 
 from .engine import build, finish, refresh_index
-from .model import KERNEL_NAME, OUTPUT_PARAMETER, BuildError, BuildInterrupted, Plan, Result
-from .plan import coerce, declared_parameters, discover, resolve_parameters, select
+from .model import CELL_TIMEOUT, KERNEL_NAME, OUTPUT_PARAMETER, BuildError, BuildInterrupted, Plan, Result, StorageError
+from .plan import cell_timeout, coerce, declared_parameters, discover, resolve_parameters, select
 from .store import read_manifest
 
 __all__ = [
+    "CELL_TIMEOUT",
     "KERNEL_NAME",
     "OUTPUT_PARAMETER",
     "BuildError",
     "BuildInterrupted",
     "Plan",
     "Result",
+    "StorageError",
     "build",
+    "cell_timeout",
     "coerce",
     "declared_parameters",
     "discover",

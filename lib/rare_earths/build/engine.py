@@ -11,27 +11,36 @@ private staging folder. Its executed notebook is stripped of run-dependent metad
 durations, paths, random cell ids), so two builds of the same commit give the same bytes. Only a
 successful run is moved into outputs/ (file by file, with os.replace), and its record is written
 after that, so a build killed at any moment leaves the previous outputs and records consistent;
-the next build removes stale staging folders and re-runs what was not recorded. A failed run is
-kept under outputs/failed/<notebook>/.
+the next build removes its staging folder and re-runs what was not recorded. A failed run is
+kept under outputs/failed/<notebook>/ (not when the disk is full). A full disk or a read-only folder
+stops the build with one line (StorageError); promotion of a notebook's files is all or nothing.
+
+The build writes only into a folder that is a build's output folder (see store.claim_output_root),
+and removes only what it made: its staging folder (where its temporary files live too) and its records.
 
 Run-dependent facts (durations, which notebooks ran or were cached, the build log) are kept in
-`.build/` beside outputs/, never inside it: every file under outputs/ is a function of the commit.
+`.build/` beside outputs/ when outputs/ is the project's, never inside it: every file under outputs/ is a
+function of the commit. For an output folder elsewhere, `.build/` goes inside it (see paths.state_dir).
+
+Why one file: this is the build's one sequence (plan, claim the folder, lock, recover, run, record, finish) and
+the index refresh that ends it; each step's work lives in plan, pool, execute, store and the site wing.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..outputs import sidecar_path, write_text
+from ..outputs import sidecar_path, temporary_files_in, write_text
 from . import cache, provenance
-from .model import BuildError, BuildInterrupted, Plan, Result
+from .console import say
+from .model import STAGING, BuildError, BuildInterrupted, Plan, Result, StorageError, is_storage_error
 from .plan import (
     checked_output_root,
     data_problems,
@@ -45,12 +54,15 @@ from .plan import (
 from .pool import interruptible, run_all
 from .store import (
     changed_outputs,
+    claim_output_root,
     is_current,
     locked,
     read_json,
     read_manifest,
+    read_timings,
     record,
     recover,
+    remove_failed,
     shown_records,
     write_timings,
 )
@@ -75,11 +87,15 @@ def build(
     notebooks_dir: Path | None = None,
     force: bool | list[str] = False,
     runner: Runner | None = None,
+    timeout: int | None = None,
+    new_output_dir: bool = False,
 ) -> list[Result]:
     """Build the selected notebooks (all by default) whose cache keys changed, then refresh the claims ledger and index.
 
     `runner` runs the notebooks to run (default: pool.run_all, worker processes on this machine); the sweep passes its
     own to run them on a Dask cluster, or to stop them with the whole sweep.
+    `timeout`: seconds each cell may run (default: the notebook's metadata rare_earths.timeout, else CELL_TIMEOUT).
+    `new_output_dir`: build into `output_root` even though it holds files and is not yet a build's output folder.
     """
     started = time.perf_counter()
     notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
@@ -92,38 +108,74 @@ def build(
     upstream = {nb: declared_dependencies(nb, available)[1] for nb in available}
     ordered = in_order(sorted(set(chosen)), upstream)
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
-    plans = make_plans(ordered, available, typed, notebooks_dir.parent)
-    state = paths.state_dir(output_root)
-    with locked(state), interruptible() as stop:
-        recover(output_root)
-        timings = read_json(state / "timings.json")
-        results = _cached(plans, output_root, {p.stem for p in forced}, timings)
-        todo = [p for p in plans if p.name not in results]
-        problems = data_problems(todo, notebooks_dir.parent)
-        if problems:
-            _refuse_on_data_fault(todo, output_root, available, problems)
-        if todo:
-            context = {"commit": provenance.git_commit(notebooks_dir.parent), "versions": provenance.versions()}
-            try:
-                results.update((runner or run_all)(todo, results, output_root, jobs, fail_fast, context, stop))
-            except BuildInterrupted as stopped:
-                shutil.rmtree(output_root / ".staging", ignore_errors=True)
-                ran = {n: r for n, r in results.items() if n in stopped.kept}
-                write_timings(state, plans, {**results, **ran}, timings)
-                kept = ", ".join(stopped.kept) or "none"
-                print(
-                    f"build interrupted: new outputs kept and recorded for {kept}; every other notebook keeps its previous outputs",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                raise
-        shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
-        write_timings(state, plans, results, timings)
-        built = sorted(r.notebook for r in results.values() if r.status != "failed")
-        _finish_if_changed(output_root, available, built)
+    plans = make_plans(ordered, available, typed, notebooks_dir.parent, timeout)
+    try:
+        claim_output_root(output_root, notebooks_dir.parent, new_output_dir)
+        state = paths.state_dir(output_root, notebooks_dir.parent)
+        with _writing(output_root, state), interruptible() as stop:
+            results = _build_locked(plans, available, output_root, state, forced, fail_fast, jobs, stop, runner)
+    except OSError as exc:
+        if not is_storage_error(exc):
+            raise
+        raise StorageError.from_os_error(exc) from None
     return _summary(
         [results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started
     )
+
+
+@contextmanager
+def _writing(output_root: Path, state: Path) -> Iterator[None]:
+    """Hold the output folder's lock, keep the build's temporary files in its staging folder, and remove that at the end."""
+    with locked(state, output_root), temporary_files_in(output_root / STAGING):
+        try:
+            yield
+        finally:
+            shutil.rmtree(output_root / STAGING, ignore_errors=True)  # each run promoted, quarantined or dropped
+
+
+def _build_locked(
+    plans: list[Plan],
+    available: list[Path],
+    output_root: Path,
+    state: Path,
+    forced: list[Path],
+    fail_fast: bool,
+    jobs: int | None,
+    stop: Any,
+    runner: Runner | None = None,
+) -> dict[str, Result]:
+    """The part of a build that holds the lock: recover, find what is cached, run the rest, record, refresh the index."""
+    project_root = available[0].parent.parent
+    recover(output_root)
+    timings = read_timings(state / "timings.json")
+    results = _cached(plans, output_root, {p.stem for p in forced}, timings)
+    todo = [p for p in plans if p.name not in results]
+    problems = data_problems(todo, project_root)
+    if problems:
+        _refuse_on_data_fault(todo, output_root, available, problems)
+    if todo:
+        context = {"commit": provenance.git_commit(project_root), "versions": provenance.versions()}
+        try:
+            results.update((runner or run_all)(todo, results, output_root, jobs, fail_fast, context, stop))
+        except BuildInterrupted as stopped:
+            ran = {n: r for n, r in results.items() if n in stopped.kept}
+            write_timings(state, plans, {**results, **ran}, timings)
+            kept = ", ".join(stopped.kept) or "none"
+            say(
+                f"build interrupted: new outputs kept and recorded for {kept}; every other notebook keeps its previous outputs",
+                err=True,
+            )
+            raise
+    stopped_by = next((r.storage for r in results.values() if r.storage), "")
+    if stopped_by:
+        raise StorageError(stopped_by)
+    write_timings(state, plans, results, timings)
+    for r in results.values():
+        if r.status == "cached":
+            remove_failed(output_root, r.notebook)  # a failed copy older than the outputs it failed to replace
+    built = sorted(r.notebook for r in results.values() if r.status != "failed")
+    _finish_if_changed(output_root, available, built)
+    return results
 
 
 def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:
@@ -145,12 +197,12 @@ def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[P
     ) as exc:  # the ledger and sources pages read data/, which is what is broken: the index alone still can be
         try:
             _index_from_records(output_root, available)
-            print(
+            say(
                 f"index refreshed from the build's records only ({type(exc).__name__} reading data/): the ledger and sources pages are the last good build's",
-                file=sys.stderr,
+                err=True,
             )
         except Exception as again:
-            print(f"index not refreshed ({type(again).__name__}); it will be on the next good build", file=sys.stderr)
+            say(f"index not refreshed ({type(again).__name__}); it will be on the next good build", err=True)
     shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
     raise BuildError(f"data/ is not valid; no notebook was run ({len(problems)} problem(s)):\n  {shown}")
 
@@ -189,12 +241,12 @@ def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dic
             )
             if changed and plan.name not in forced:
                 shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-                print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running", flush=True)
+                say(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running")
             continue
         timing = timings.get(plan.name, {})
         seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
         results[plan.name] = Result(plan.name, "cached", seconds, "", record.get("files", []))
-        print(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""), flush=True)
+        say(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""))
     return results
 
 
@@ -202,20 +254,15 @@ def _summary(results: list[Result], planned: int, output_root: Path, seconds: fl
     """Print the build's summary line (and each failure on stderr); return the results in notebook order."""
     counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
     skipped = planned - len(results)
-    print(
+    say(
         f"build: {counts['ran']} ran, {counts['cached']} cached, {counts['failed']} failed"
-        + (f", {skipped} not run (--fail-fast)" if skipped else "")
-        + f" in {seconds:.1f} s; index: {output_root / 'index.html'}",
-        flush=True,
+        + (f", {skipped} not run (the build stopped at a failure)" if skipped else "")
+        + f" in {seconds:.1f} s; index: {output_root / 'index.html'}"
     )
     for r in results:
         if r.status == "failed":
             kept = output_root / "failed" / r.notebook
-            print(
-                f"FAILED {r.message}" + (f"\n  partial run kept in {kept}" if kept.exists() else ""),
-                file=sys.stderr,
-                flush=True,
-            )
+            say(f"FAILED {r.message}" + (f"\n  partial run kept in {kept}" if kept.exists() else ""), err=True)
     return sorted(results, key=lambda r: r.notebook)
 
 
@@ -258,7 +305,7 @@ def refresh_index(output_root: Path | None = None) -> None:
         return
     notebooks = discover()
     built = [nb.stem for nb in notebooks if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
-    with locked(paths.state_dir(output_root)):
+    with _writing(output_root, paths.state_dir(output_root)):
         _finish_if_changed(output_root, notebooks, built)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,11 @@ METADATA_KEY = "rare_earths"  # notebook metadata: {"inputs": [data files], "aft
 IMPLICIT_INPUTS = ("data/datapackage.json",)  # the schema every data/ file is loaded against
 STRIPPED_RUN_METADATA = ("start_time", "end_time", "duration", "input_path", "output_path")
 INJECTED_CELL_ID = "injected-parameters"
+CELL_TIMEOUT = 300  # seconds a cell may run (--timeout, metadata rare_earths.timeout); the slowest cell takes ~5 s
+STAGING = ".staging"  # inside an outputs folder: runs in progress and the build's temporary files, nothing else
+MARKER = ".rare-earths-build"  # marks a folder as a build's output folder (see store.claim_output_root)
+# OSError numbers that mean the outputs cannot be written at all: the build stops instead of going on to fail.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG})
 # Optional imports that cost seconds and that the build never needs: jsonschema (under nbformat) loads
 # rfc3987_syntax, which compiles a grammar at import (3-5 s on a small machine), only to check the
 # "iri" string format, which no notebook schema uses. Build processes skip it (see skip_slow_imports).
@@ -20,6 +26,21 @@ SLOW_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
 
 class BuildError(Exception):
     """A problem found before any kernel starts: unknown notebook, unknown or ill-typed parameter."""
+
+
+class StorageError(BuildError):
+    """The outputs or the build's records cannot be written (a full disk, a read-only folder): the build stopped."""
+
+    @classmethod
+    def from_os_error(cls, exc: OSError) -> StorageError:
+        """One line naming the path and the cause, and what was kept."""
+        where = exc.filename or "the outputs folder"
+        return cls(f"cannot write {where}: {exc.strerror or exc}; build stopped, the last good outputs are kept")
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Whether an exception says the disk is full or the folder is read-only (see STORAGE_ERRNOS)."""
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -39,6 +60,7 @@ class Result:
     seconds: float
     message: str = ""
     files: list[str] = field(default_factory=list)
+    storage: str = ""  # set when the outputs could not be written (the StorageError line): the build stops
 
 
 @dataclass
@@ -50,6 +72,7 @@ class Plan:
     inputs: dict[str, str]  # project-relative path -> sha256
     after: list[str]  # stems of the notebooks it runs after
     key: str
+    timeout: int = CELL_TIMEOUT  # seconds each cell may run (not part of the key: it changes no output)
 
     @property
     def name(self) -> str:

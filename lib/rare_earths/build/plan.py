@@ -10,7 +10,15 @@ from typing import Any
 from .. import notebook as nbfile
 from .. import params, paths
 from . import cache
-from .model import IMPLICIT_INPUTS, METADATA_KEY, OUTPUT_PARAMETER, SLOW_OPTIONAL_IMPORTS, BuildError, Plan
+from .model import (
+    CELL_TIMEOUT,
+    IMPLICIT_INPUTS,
+    METADATA_KEY,
+    OUTPUT_PARAMETER,
+    SLOW_OPTIONAL_IMPORTS,
+    BuildError,
+    Plan,
+)
 
 
 def discover(notebooks_dir: Path | None = None) -> list[Path]:
@@ -178,10 +186,36 @@ def hash_inputs(notebook: Path, inputs: list[str], project_root: Path) -> dict[s
     return hashes
 
 
+def declared_timeout(notebook: Path) -> int | None:
+    """The per-cell time limit a notebook declares in its metadata (rare_earths.timeout, seconds), or None."""
+    value = _read(notebook).get("metadata", {}).get(METADATA_KEY, {}).get("timeout")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise BuildError(
+            f"{notebook.name}: metadata {METADATA_KEY}.timeout must be a whole number of seconds > 0, got {value!r}"
+        )
+    return value
+
+
+def cell_timeout(notebook: Path, given: int | None = None) -> int:
+    """Seconds each cell of a notebook may run: `given` (--timeout), else its metadata, else CELL_TIMEOUT."""
+    if given is not None:
+        if given <= 0:
+            raise BuildError(f"--timeout must be a whole number of seconds > 0, got {given}")
+        return given
+    declared = declared_timeout(notebook)
+    return CELL_TIMEOUT if declared is None else declared
+
+
 def make_plans(
-    ordered: list[Path], available: list[Path], parameters: dict[Path, dict[str, Any]], project_root: Path
+    ordered: list[Path],
+    available: list[Path],
+    parameters: dict[Path, dict[str, Any]],
+    project_root: Path,
+    timeout: int | None = None,
 ) -> list[Plan]:
-    """Plan each notebook (in dependency order): its input hashes and its cache key."""
+    """Plan each notebook (in dependency order): its input hashes, its cache key and its per-cell time limit."""
     lib = cache.tree_digest(cache.PACKAGE_DIR)
     environment = cache.environment_digest(paths.LOCK_FILE)
     keys: dict[str, str] = {}
@@ -201,7 +235,7 @@ def make_plans(
             }
         )
         keys[notebook.stem] = key
-        plans.append(Plan(notebook, parameters[notebook], hashes, after, key))
+        plans.append(Plan(notebook, parameters[notebook], hashes, after, key, cell_timeout(notebook, timeout)))
     return plans
 
 

@@ -10,9 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .execute import run_one, start_worker
+from .console import say
+from .execute import run_one
 from .model import BuildInterrupted, Plan, Result
 from .store import record
+from .worker import remove_kernel_folders, start_worker
 
 
 @contextmanager
@@ -54,20 +56,43 @@ def run_all(
 ) -> dict[str, Result]:
     """Run notebooks in a pool of worker processes, each once the notebooks it runs after have succeeded; record each as it ends."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=spawn, initializer=start_worker, initargs=(os.getpid(),)
+    )  # workers end with this process, however it ends (see worker.die_with)
+    try:
+        return _run_in(pool, workers, todo, done, output_root, fail_fast, context, stop_event)
+    finally:
+        remove_kernel_folders(os.getpid())  # what a worker killed outright left in the temporary folder
+
+
+def _run_in(
+    pool: Any,
+    workers: int,
+    todo: list[Plan],
+    done: dict[str, Result],
+    output_root: Path,
+    fail_fast: bool,
+    context: dict[str, Any],
+    stop_event: threading.Event | None,
+) -> dict[str, Result]:
+    """The scheduling loop of run_all, on a started pool."""
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     results = dict(done)
     waiting = list(todo)  # in dependency order
     running: dict[Any, Plan] = {}
     stop = False
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=start_worker)
     stop_event = stop_event or threading.Event()
     try:
         stop_event.polling = True  # type: ignore[attr-defined]
         while waiting or running:
             for plan in [] if stop else list(waiting):
+                if len(running) >= workers:
+                    break  # one notebook per free worker: what waits here can still be held back by a stop
                 if any(up not in results for up in plan.after):
                     continue
                 waiting.remove(plan)
@@ -93,12 +118,22 @@ def run_all(
                 plan = running.pop(future)
                 if future.cancelled():
                     continue
-                result = results[plan.name] = report(future.result())
-                record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
-                if fail_fast and result.status == "failed" and not stop:
-                    stop = True
+                result = results[plan.name] = report(_outcome(future, plan))
+                try:
+                    record(output_root, plan, result)  # at once: a build killed later keeps this notebook's work
+                except OSError:
+                    if not result.storage:
+                        raise
+                    # the folder that could not take the run cannot take its record either: the run's line says why
+                broken = result.message.endswith(WORKER_LOST)  # the pool cannot run anything more
+                if ((fail_fast and result.status == "failed") or result.storage or broken) and not stop:
+                    stop = True  # no new notebook starts: on a full disk or read-only folder, it would only fail too
                     for other in running:
                         other.cancel()
+    except OSError:  # a record could not be written (a full disk, a read-only folder): stop every worker first
+        stop_event.polling = False  # type: ignore[attr-defined]
+        stop_workers(pool)
+        raise
     except KeyboardInterrupt:
         stop_event.polling = False  # type: ignore[attr-defined]
         stop_workers(pool)
@@ -111,6 +146,19 @@ def run_all(
         ) from None
     pool.shutdown()
     return {p.name: results[p.name] for p in todo if p.name in results}
+
+
+WORKER_LOST = "the worker process running it ended abruptly (killed, or out of memory); nothing of this run was kept"
+
+
+def _outcome(future: Any, plan: Plan) -> Result:
+    """A finished run's result; a failed one when its worker process died under it (the pool is then broken)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return Result(plan.name, "failed", 0.0, f"{plan.path.name}: {WORKER_LOST}")
 
 
 def stop_workers(pool: Any, grace: float = 10.0) -> None:
@@ -130,8 +178,5 @@ def stop_workers(pool: Any, grace: float = 10.0) -> None:
 def report(result: Result) -> Result:
     """Print the line that says how a notebook's run ended."""
     word = {"ran": "ran", "failed": "FAILED"}[result.status]
-    print(
-        f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""),
-        flush=True,
-    )
+    say(f"[{result.notebook}] {word} in {result.seconds:.1f} s" + (f": {result.message}" if result.message else ""))
     return result

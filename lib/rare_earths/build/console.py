@@ -1,0 +1,16 @@
+"""The build's progress lines: each written whole, in one call, so lines of parallel processes never run together."""
+
+from __future__ import annotations
+
+import sys
+
+
+def say(line: str, err: bool = False) -> None:
+    """Print one line on stdout (or stderr) with a single write and a flush.
+
+    `print` writes the text and its newline separately; with PYTHONUNBUFFERED each is a system call of its own,
+    and another process's line can land between them (`...ran in 3.7 s[07_outlook] started`).
+    """
+    stream = sys.stderr if err else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
