@@ -1,8 +1,10 @@
 """Build the collection: execute notebooks with papermill, export HTML, collect claims, write the index.
 
-The build is incremental: a notebook runs only when its cache key (see cache.py: its cells,
-parameters, declared data files, lib/ source, pinned environment, and the keys of the notebooks
-it runs after) differs from the key recorded with its current outputs, or when forced. Notebooks
+The build is incremental: a notebook runs only when its execution key (see cache.py: its cells,
+parameters, declared data files, the rare_earths modules it imports, pinned environment, and the keys
+of the notebooks it runs after) differs from the key recorded with its current outputs, or when forced;
+when only its render key differs (site code, templates, CSS), its HTML is re-rendered from the stored
+executed notebook without a kernel (render.py). Notebooks
 that read what others made declare it in their metadata (`rare_earths.after`) and run after them.
 
 Each notebook runs in a worker process on a kernel started from this very interpreter (the
@@ -42,9 +44,8 @@ from .plan import (
     select,
 )
 from .pool import interruptible, run_all
+from .render import freshness, rerender
 from .store import (
-    changed_outputs,
-    is_current,
     locked,
     read_json,
     read_manifest,
@@ -83,13 +84,13 @@ def build(
     upstream = {nb: declared_dependencies(nb, available)[1] for nb in available}
     ordered = in_order(sorted(set(chosen)), upstream)
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
-    plans = make_plans(ordered, available, typed, notebooks_dir.parent)
     state = paths.state_dir(output_root)
+    plans = make_plans(ordered, available, typed, notebooks_dir.parent, state)
     with locked(state), interruptible() as stop:
         recover(output_root)
         timings = read_json(state / "timings.json")
-        results = _cached(plans, output_root, {p.stem for p in forced}, timings)
-        todo = [p for p in plans if p.name not in results]
+        results, to_render = _cached(plans, output_root, {p.stem for p in forced}, timings)
+        todo = [p for p in plans if p.name not in results and p not in to_render]
         problems = data_problems(todo, notebooks_dir.parent)
         if problems:
             _refuse_on_data_fault(todo, output_root, available, problems)
@@ -108,6 +109,7 @@ def build(
                     flush=True,
                 )
                 raise
+        results.update(rerender(to_render, output_root))  # no kernel: from the stored executed notebooks
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
         write_timings(state, plans, results, timings)
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
@@ -167,34 +169,36 @@ def _index_from_records(output_root: Path, notebooks: list[Path]) -> None:
     )
 
 
-def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
-    """The notebooks whose recorded outputs are current (and not forced), each reported on one line."""
-    results = {}
+def _cached(
+    plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]
+) -> tuple[dict[str, Result], list[Plan]]:
+    """The notebooks whose recorded outputs are current (and not forced), each reported on one line, and those
+    whose execution is current but whose HTML is not (to re-render, without a kernel)."""
+    results, to_render = {}, []
     for plan in plans:
         record = read_manifest(output_root, plan.name)
-        if plan.name in forced or not is_current(record, plan.key, output_root):
-            changed = (
-                changed_outputs(record, output_root)
-                if record.get("key") == plan.key and record.get("status") == "built"
-                else []
-            )
-            if changed and plan.name not in forced:
-                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-                print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running", flush=True)
+        how, changed = ("run", []) if plan.name in forced else freshness(record, plan, output_root)
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            again = "re-running" if how == "run" else "re-rendering"
+            print(f"[{plan.name}] outputs changed or removed outside the build ({shown}): {again}", flush=True)
+        if how == "render":
+            to_render.append(plan)
+        if how != "cached":
             continue
         timing = timings.get(plan.name, {})
         seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
         results[plan.name] = Result(plan.name, "cached", seconds, "", record.get("files", []))
         print(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""), flush=True)
-    return results
+    return results, to_render
 
 
 def _summary(results: list[Result], planned: int, output_root: Path, seconds: float) -> list[Result]:
     """Print the build's summary line (and each failure on stderr); return the results in notebook order."""
-    counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
+    counts = {s: sum(r.status == s for r in results) for s in ("rendered", "ran", "cached", "failed")}
     skipped = planned - len(results)
     print(
-        f"build: {counts['ran']} ran, {counts['cached']} cached, {counts['failed']} failed"
+        f"build: re-rendered {counts['rendered']}, ran {counts['ran']}, cached {counts['cached']}, failed {counts['failed']}"
         + (f", {skipped} not run (--fail-fast)" if skipped else "")
         + f" in {seconds:.1f} s; index: {output_root / 'index.html'}",
         flush=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sys
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import params
-from ..notebook import notebook_title
 from .model import INJECTED_CELL_ID, KERNEL_NAME, OUTPUT_PARAMETER, STRIPPED_RUN_METADATA, Plan, Result
 from .plan import declared_parameters
 from .store import promote, quarantine
@@ -142,38 +140,6 @@ def start_worker() -> None:
 _RUNNING: list[str] = []  # the notebook this worker is running, if any (read by the SIGTERM handler)
 
 
-@functools.lru_cache(maxsize=1)
-def _html_exporter() -> Any:
-    """One HTML exporter per worker process: compiling the template costs ~0.4 s, rendering with it ~0.15 s.
-
-    The template is the project's offline variant of JupyterLab's (reports.TEMPLATE): no CDN scripts.
-    """
-    from ..site import reports
-
-    return reports.html_exporter(reader=False)
-
-
-def export_html(executed: Path, html_dir: Path) -> list[Path]:
-    """Export a reader version (no code, no prompts) and a full version of an executed notebook."""
-    import nbformat
-
-    from ..site import reports
-
-    nb = nbformat.read(executed, as_version=4)
-    title = notebook_title(nb) or executed.stem
-    exporter = _html_exporter()
-    written = []
-    for suffix, hide in (("", True), (".full", False)):
-        exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = hide
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-        body = reports.finish(body, nb, executed.stem, executed.parent.parent, reader=hide)
-        target = html_dir / f"{executed.stem}{suffix}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    return written
-
-
 def normalise_executed(executed: Path) -> None:
     """Strip run-dependent facts from an executed notebook: times, durations, paths, the random id of the injected cell."""
     import nbformat
@@ -196,6 +162,7 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
     from papermill.exceptions import PapermillExecutionError
 
     from . import provenance
+    from .render import render_html
 
     name = plan.name
     print(f"[{name}] started", flush=True)
@@ -238,7 +205,7 @@ def run_one(plan: Plan, output_root: Path, context: dict[str, Any]) -> Result:
     if executed.exists():
         try:
             normalise_executed(executed)
-            export_html(executed, staging / "html")
+            render_html(executed, staging / "html")  # the render step (render.py), here while the worker is warm
         except Exception as exc:
             message = message or f"{plan.path.name}: HTML export failed: {type(exc).__name__}: {exc}"
     if not message:
