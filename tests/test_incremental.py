@@ -115,10 +115,12 @@ def test_force_reruns_all_or_the_named_notebooks(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
+    monkeypatch.setattr(
+        paths, "NOTEBOOKS_DIR", project / "notebooks"
+    )  # also the sections every report's navigation lists
     run(project, out)
     assert run(project, out, force=True) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
     assert run(project, out, force=["92"]) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", project / "notebooks")
     timings = paths.state_dir(out) / "timings.json"
     assert cli.main(["build", "--force", "91", "--output-dir", str(out)]) == 0
     assert (

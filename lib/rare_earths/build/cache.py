@@ -32,8 +32,52 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return sha256_bytes(Path(path).read_bytes())
+    """Hex sha256 of a file's bytes, remembered while the file's inode, size and modification time stay the same."""
+    import os
+
+    st = os.stat(path)
+    stamp = f"{os.fspath(path)}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+    if stamp not in _HASHES:
+        _HASHES[stamp] = sha256_bytes(Path(path).read_bytes())
+    return _HASHES[stamp]
+
+
+_HASHES: dict[str, str] = {}  # path, inode, size, mtime -> sha256 (see load_hashes)
+RACY_SECONDS = (
+    2.0  # a file modified this recently may change again within one mtime tick: never remembered across builds
+)
+
+
+def load_hashes(cache_file: Path) -> None:
+    """Remember the file hashes of earlier builds (as git's index does: a file whose stat changed is read again)."""
+    try:
+        _HASHES.update(json.loads(cache_file.read_text(encoding="utf-8")).get("sha256", {}))
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def save_hashes(cache_file: Path) -> None:
+    """Keep this build's file hashes for the next one, except files modified in the last RACY_SECONDS."""
+    import os
+    import time
+
+    limit = (time.time() - RACY_SECONDS) * 1e9
+    kept = {}
+    for stamp, digest in _HASHES.items():
+        path, ino, size, mtime = stamp.split("\0")
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # gone: forgotten
+        if (str(st.st_ino), str(st.st_size), str(st.st_mtime_ns)) == (ino, size, mtime) and int(mtime) < limit:
+            kept[stamp] = digest
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_name(f".{cache_file.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"sha256": kept}, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache_file)
+    except OSError:
+        pass
 
 
 def canonical_json(value: Any) -> bytes:

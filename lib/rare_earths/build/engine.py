@@ -85,6 +85,7 @@ def build(
     ordered = in_order(sorted(set(chosen)), upstream)
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
     state = paths.state_dir(output_root)
+    cache.load_hashes(state / "hashes.json")  # a no-op build reads only what changed since the last one
     plans = make_plans(ordered, available, typed, notebooks_dir.parent, state)
     with locked(state), interruptible() as stop:
         recover(output_root)
@@ -109,11 +110,12 @@ def build(
                     flush=True,
                 )
                 raise
-        results.update(rerender(to_render, output_root))  # no kernel: from the stored executed notebooks
+        results.update(rerender(to_render, output_root, jobs))  # no kernel: from the stored executed notebooks
         shutil.rmtree(output_root / ".staging", ignore_errors=True)  # empty by now: each run promoted or quarantined
         write_timings(state, plans, results, timings)
         built = sorted(r.notebook for r in results.values() if r.status != "failed")
         _finish_if_changed(output_root, available, built)
+        cache.save_hashes(state / "hashes.json")
     return _summary(
         [results[p.name] for p in plans if p.name in results], len(plans), output_root, time.perf_counter() - started
     )

@@ -100,9 +100,29 @@ def render_html(executed: Path, html_dir: Path) -> list[Path]:
     return written
 
 
-def rerender(plans: list[Plan], output_root: Path) -> dict[str, Result]:
-    """Render the HTML of notebooks whose execution is current, from their stored executed notebooks (no kernel)."""
-    return {plan.name: report(rerender_one(plan, output_root)) for plan in plans}
+def rerender(plans: list[Plan], output_root: Path, jobs: int | None = None) -> dict[str, Result]:
+    """Render the HTML of notebooks whose execution is current, from their stored executed notebooks (no kernel).
+
+    The exporter is made once here (importing nbconvert and compiling its template is most of the fixed cost),
+    then, with more than one notebook and core, forked workers share the notebooks: rendering is CPU-bound.
+    """
+    if not plans:
+        return {}
+    from .plan import skip_slow_imports
+
+    skip_slow_imports()  # as in a build worker: nbformat's jsonschema would compile a grammar it never uses (seconds)
+    import nbformat  # noqa: F401  (imported before the fork, with the exporter: each worker starts warm)
+
+    _html_exporter()
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(plans)))
+    if workers == 1:
+        return {plan.name: report(rerender_one(plan, output_root)) for plan in plans}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = pool.map(rerender_one, plans, [output_root] * len(plans))
+        return {result.notebook: report(result) for result in done}
 
 
 def rerender_one(plan: Plan, output_root: Path) -> Result:
