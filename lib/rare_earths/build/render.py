@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from .. import paths
 from ..notebook import notebook_title, read_notebook
 from . import cache
 from .deps import ModuleGraph
-from .model import Plan, Result
+from .model import SLOW_OPTIONAL_IMPORTS, Plan, Result
 from .store import changed_outputs, read_manifest, write_manifest
 
 MODULE = "rare_earths.build.render"
@@ -108,9 +109,8 @@ def rerender(plans: list[Plan], output_root: Path, jobs: int | None = None) -> d
     """
     if not plans:
         return {}
-    from .plan import skip_slow_imports
-
-    skip_slow_imports()  # as in a build worker: nbformat's jsonschema would compile a grammar it never uses (seconds)
+    for name in SLOW_OPTIONAL_IMPORTS:  # as in a build worker (plan.skip_slow_imports): nbformat's jsonschema would
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # compile a grammar it never uses (seconds)
     import nbformat  # noqa: F401  (imported before the fork, with the exporter: each worker starts warm)
 
     _html_exporter()
