@@ -61,7 +61,7 @@ def test_only_the_dependents_of_an_edited_data_file_rerun(
 
     assert run(project, out) == {"91_a": "cached", "92_b": "cached", "93_c": "cached"}
     printed = capsys.readouterr().out
-    assert "[91_a] cached" in printed and "build: 0 ran, 3 cached, 0 failed" in printed
+    assert "[91_a] cached" in printed and "build: re-rendered 0, ran 0, cached 3, failed 0" in printed
 
     # a fresh clone or checkout changes timestamps, not contents: nothing re-runs
     for path in [*project.rglob("*.csv"), *project.rglob("*.ipynb")]:
@@ -78,7 +78,7 @@ def test_only_the_dependents_of_an_edited_data_file_rerun(
     assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
 
 
-def test_cells_parameters_lib_and_environment_changes_rerun(
+def test_cells_parameters_imported_modules_and_environment_changes_rerun(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
@@ -98,7 +98,9 @@ def test_cells_parameters_lib_and_environment_changes_rerun(
     shutil.copytree(cache.PACKAGE_DIR, lib, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "PACKAGE_DIR", lib)  # same bytes, other place: still cached
     assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
-    (lib / "units.py").write_text((lib / "units.py").read_text() + "\n# edited\n")
+    (lib / "units.py").write_text((lib / "units.py").read_text() + "\n# edited\n")  # a module 92_b does not import
+    assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "cached"}
+    (lib / "paths.py").write_text((lib / "paths.py").read_text() + "\n# edited\n")  # one it imports
     assert run(project, out, "92", parameters={"label": "another"}) == {"92_b": "ran"}
 
     lock = tmp_path / "requirements.lock"
@@ -113,10 +115,12 @@ def test_force_reruns_all_or_the_named_notebooks(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
+    monkeypatch.setattr(
+        paths, "NOTEBOOKS_DIR", project / "notebooks"
+    )  # also the sections every report's navigation lists
     run(project, out)
     assert run(project, out, force=True) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
     assert run(project, out, force=["92"]) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", project / "notebooks")
     timings = paths.state_dir(out) / "timings.json"
     assert cli.main(["build", "--force", "91", "--output-dir", str(out)]) == 0
     assert (

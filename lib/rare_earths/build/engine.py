@@ -1,8 +1,10 @@
 """Build the collection: execute notebooks with papermill, export HTML, collect claims, write the index.
 
-The build is incremental: a notebook runs only when its cache key (see cache.py: its cells,
-parameters, declared data files, lib/ source, pinned environment, and the keys of the notebooks
-it runs after) differs from the key recorded with its current outputs, or when forced. Notebooks
+The build is incremental: a notebook runs only when its execution key (see cache.py: its cells,
+parameters, declared data files, the rare_earths modules it imports, pinned environment, and the keys
+of the notebooks it runs after) differs from the key recorded with its current outputs, or when forced;
+when only its render key differs (site code, templates, CSS), its HTML is re-rendered from the stored
+executed notebook without a kernel (render.py). Notebooks
 that read what others made declare it in their metadata (`rare_earths.after`) and run after them.
 
 Each notebook runs in a worker process on a kernel started from this very interpreter (the
@@ -52,10 +54,9 @@ from .plan import (
     select,
 )
 from .pool import interruptible, run_all
+from .render import freshness, rerender
 from .store import (
-    changed_outputs,
     claim_output_root,
-    is_current,
     locked,
     read_json,
     read_manifest,
@@ -108,10 +109,11 @@ def build(
     upstream = {nb: declared_dependencies(nb, available)[1] for nb in available}
     ordered = in_order(sorted(set(chosen)), upstream)
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
-    plans = make_plans(ordered, available, typed, notebooks_dir.parent, timeout)
     try:
         claim_output_root(output_root, notebooks_dir.parent, new_output_dir)
         state = paths.state_dir(output_root, notebooks_dir.parent)
+        cache.load_hashes(state / "hashes.json")  # a no-op build reads only what changed since the last one
+        plans = make_plans(ordered, available, typed, notebooks_dir.parent, timeout, state)
         with _writing(output_root, state), interruptible() as stop:
             results = _build_locked(plans, available, output_root, state, forced, fail_fast, jobs, stop, runner)
     except OSError as exc:
@@ -148,8 +150,8 @@ def _build_locked(
     project_root = available[0].parent.parent
     recover(output_root)
     timings = read_timings(state / "timings.json")
-    results = _cached(plans, output_root, {p.stem for p in forced}, timings)
-    todo = [p for p in plans if p.name not in results]
+    results, to_render = _cached(plans, output_root, {p.stem for p in forced}, timings)
+    todo = [p for p in plans if p.name not in results and p not in to_render]
     problems = data_problems(todo, project_root)
     if problems:
         _refuse_on_data_fault(todo, output_root, available, problems)
@@ -166,6 +168,7 @@ def _build_locked(
                 err=True,
             )
             raise
+    results.update(rerender(to_render, output_root, jobs))  # no kernel: from the stored executed notebooks
     stopped_by = next((r.storage for r in results.values() if r.storage), "")
     if stopped_by:
         raise StorageError(stopped_by)
@@ -175,6 +178,7 @@ def _build_locked(
             remove_failed(output_root, r.notebook)  # a failed copy older than the outputs it failed to replace
     built = sorted(r.notebook for r in results.values() if r.status != "failed")
     _finish_if_changed(output_root, available, built)
+    cache.save_hashes(state / "hashes.json")
     return results
 
 
@@ -228,34 +232,36 @@ def _index_from_records(output_root: Path, notebooks: list[Path]) -> None:
     )
 
 
-def _cached(plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]) -> dict[str, Result]:
-    """The notebooks whose recorded outputs are current (and not forced), each reported on one line."""
-    results = {}
+def _cached(
+    plans: list[Plan], output_root: Path, forced: set[str], timings: dict[str, Any]
+) -> tuple[dict[str, Result], list[Plan]]:
+    """The notebooks whose recorded outputs are current (and not forced), each reported on one line, and those
+    whose execution is current but whose HTML is not (to re-render, without a kernel)."""
+    results, to_render = {}, []
     for plan in plans:
         record = read_manifest(output_root, plan.name)
-        if plan.name in forced or not is_current(record, plan.key, output_root):
-            changed = (
-                changed_outputs(record, output_root)
-                if record.get("key") == plan.key and record.get("status") == "built"
-                else []
-            )
-            if changed and plan.name not in forced:
-                shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-                say(f"[{plan.name}] outputs changed or removed outside the build ({shown}): re-running")
+        how, changed = ("run", []) if plan.name in forced else freshness(record, plan, output_root)
+        if changed:
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            again = "re-running" if how == "run" else "re-rendering"
+            say(f"[{plan.name}] outputs changed or removed outside the build ({shown}): {again}")
+        if how == "render":
+            to_render.append(plan)
+        if how != "cached":
             continue
         timing = timings.get(plan.name, {})
         seconds = timing.get("seconds", 0.0) if timing.get("key") == plan.key else 0.0
         results[plan.name] = Result(plan.name, "cached", seconds, "", record.get("files", []))
         say(f"[{plan.name}] cached" + (f" (its run took {seconds:.1f} s)" if seconds else ""))
-    return results
+    return results, to_render
 
 
 def _summary(results: list[Result], planned: int, output_root: Path, seconds: float) -> list[Result]:
     """Print the build's summary line (and each failure on stderr); return the results in notebook order."""
-    counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
+    counts = {s: sum(r.status == s for r in results) for s in ("rendered", "ran", "cached", "failed")}
     skipped = planned - len(results)
     say(
-        f"build: {counts['ran']} ran, {counts['cached']} cached, {counts['failed']} failed"
+        f"build: re-rendered {counts['rendered']}, ran {counts['ran']}, cached {counts['cached']}, failed {counts['failed']}"
         + (f", {skipped} not run (the build stopped at a failure)" if skipped else "")
         + f" in {seconds:.1f} s; index: {output_root / 'index.html'}"
     )

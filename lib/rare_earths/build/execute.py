@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import time
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import params
-from ..notebook import notebook_title
 from . import worker
 from .console import say
 from .model import (
@@ -76,38 +74,6 @@ def _keep_partial_run(exc: BaseException, executed: Path) -> None:
     frame = _papermill_frame(exc)
     if frame is not None and not executed.exists():
         nbformat.write(frame.f_locals["self"].nb, executed)
-
-
-@functools.lru_cache(maxsize=1)
-def _html_exporter() -> Any:
-    """One HTML exporter per worker process: compiling the template costs ~0.4 s, rendering with it ~0.15 s.
-
-    The template is the project's offline variant of JupyterLab's (reports.TEMPLATE): no CDN scripts.
-    """
-    from ..site import reports
-
-    return reports.html_exporter(reader=False)
-
-
-def export_html(executed: Path, html_dir: Path) -> list[Path]:
-    """Export a reader version (no code, no prompts) and a full version of an executed notebook."""
-    import nbformat
-
-    from ..site import reports
-
-    nb = nbformat.read(executed, as_version=4)
-    title = notebook_title(nb) or executed.stem
-    exporter = _html_exporter()
-    written = []
-    for suffix, hide in (("", True), (".full", False)):
-        exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = hide
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-        body = reports.finish(body, nb, executed.stem, executed.parent.parent, reader=hide)
-        target = html_dir / f"{executed.stem}{suffix}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    return written
 
 
 def normalise_executed(executed: Path) -> None:
@@ -206,12 +172,13 @@ def _execute(plan: Plan, staging: Path, output_root: Path) -> str:
 def _finish_run(plan: Plan, staging: Path, context: dict[str, Any], message: str) -> str:
     """Normalise the executed notebook, export its HTML and (for a good run) write the provenance sidecars."""
     from . import provenance
+    from .render import render_html
 
     executed = staging / "executed" / f"{plan.name}.ipynb"
     if executed.exists():
         try:
             normalise_executed(executed)
-            export_html(executed, staging / "html")
+            render_html(executed, staging / "html")  # the render step (render.py), here while the worker is warm
         except Exception as exc:
             if is_storage_error(exc):
                 raise

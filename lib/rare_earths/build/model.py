@@ -56,7 +56,7 @@ class Result:
     """What happened to one notebook in one build."""
 
     notebook: str
-    status: str  # "ran", "cached" or "failed"
+    status: str  # "ran", "rendered" (HTML only, no kernel), "cached" or "failed"
     seconds: float
     message: str = ""
     files: list[str] = field(default_factory=list)
@@ -71,8 +71,9 @@ class Plan:
     parameters: dict[str, Any]
     inputs: dict[str, str]  # project-relative path -> sha256
     after: list[str]  # stems of the notebooks it runs after
-    key: str
+    key: str  # the execution key
     timeout: int = CELL_TIMEOUT  # seconds each cell may run (not part of the key: it changes no output)
+    render: str = ""  # digest of the render inputs (render.render_inputs): with the executed files, the render key
 
     @property
     def name(self) -> str:

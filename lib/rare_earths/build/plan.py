@@ -214,29 +214,59 @@ def make_plans(
     parameters: dict[Path, dict[str, Any]],
     project_root: Path,
     timeout: int | None = None,
+    state: Path | None = None,
 ) -> list[Plan]:
-    """Plan each notebook (in dependency order): its input hashes, its cache key and its per-cell time limit."""
-    lib = cache.tree_digest(cache.PACKAGE_DIR)
+    """Plan each notebook (in dependency order): its input hashes, its execution key, its render inputs and its
+    per-cell time limit.
+
+    `state` is the build's records folder (.build/), where the import scan is cached (deps.py).
+    """
+    from .deps import ModuleGraph
+    from .render import render_inputs, runner_modules
+
+    graph = ModuleGraph(cache.PACKAGE_DIR, state / "imports.json" if state else None)
     environment = cache.environment_digest(paths.LOCK_FILE)
+    runner = graph.digest(runner_modules(graph))
+    render = render_inputs(graph, environment)
     keys: dict[str, str] = {}
     plans = []
     for notebook in ordered:
         inputs, upstream = declared_dependencies(notebook, available)
         hashes = hash_inputs(notebook, inputs, project_root)
         after = [p.stem for p in upstream]
+        nb = _read(notebook)
         key = cache.cache_key(
             {
-                "notebook": cache.notebook_fingerprint(_read(notebook)),
+                "notebook": cache.notebook_fingerprint(nb),
                 "parameters": parameters[notebook],
                 "inputs": hashes,
-                "lib": lib,
+                "modules": graph.digest(notebook_modules(graph, nb)),
+                "runner": runner,
                 "environment": environment,
                 "after": {name: keys[name] for name in after},
             }
         )
         keys[notebook.stem] = key
-        plans.append(Plan(notebook, parameters[notebook], hashes, after, key, cell_timeout(notebook, timeout)))
+        plans.append(
+            Plan(
+                notebook,
+                parameters[notebook],
+                hashes,
+                after,
+                key,
+                timeout=cell_timeout(notebook, timeout),
+                render=render,
+            )
+        )
+    graph.save()
     return plans
+
+
+def notebook_modules(graph: Any, nb: dict[str, Any]) -> list[str]:
+    """The rare_earths modules a notebook reaches: its own import lines, then the package's imports, transitively."""
+    from .deps import notebook_imports
+
+    return graph.closure(notebook_imports(graph, nb))
 
 
 def checked_output_root(output_root: Path, project_root: Path) -> Path:

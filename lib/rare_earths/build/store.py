@@ -184,6 +184,7 @@ def record(output_root: Path, plan: Plan, result: Result) -> None:
             "parameters": plan.parameters,
             "inputs": plan.inputs,
             "after": plan.after,
+            "render_key": cache.render_key(hashes, plan.render),
         }
     record.update(status="built" if result.status == "ran" else "failed", message=result.message)
     write_manifest(output_root, plan.name, record)
@@ -268,8 +269,8 @@ def write_timings(state: Path, plans: list[Plan], results: dict[str, Result], pr
         result = results.get(plan.name)
         if result is None:
             continue
-        if result.status == "cached":
-            timings[plan.name] = {**timings.get(plan.name, {}), "last": "cached"}
+        if result.status in ("cached", "rendered"):  # a re-render keeps the duration of the notebook's last run
+            timings[plan.name] = {**timings.get(plan.name, {}), "last": result.status}
         else:
             timings[plan.name] = {"key": plan.key, "seconds": round(result.seconds, 1), "last": result.status}
     text = json.dumps(timings, indent=1, sort_keys=True)
