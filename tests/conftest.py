@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,16 @@ def rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def lend_environment(dest: Path) -> None:
+    """dest/.venv: the project venv's interpreter, scripts and packages by symlink, with a fresh `make` stamp."""
+    venv = Path(sys.prefix)
+    (dest / ".venv" / "bin").mkdir(parents=True)
+    for entry in (venv / "bin").iterdir():
+        (dest / ".venv" / "bin" / entry.name).symlink_to(entry)
+    shutil.copy2(venv / "pyvenv.cfg", dest / ".venv" / "pyvenv.cfg")
+    for name in ("lib", "lib64", "include", "share"):
+        if (venv / name).exists():
+            (dest / ".venv" / name).symlink_to(venv / name)
+    (dest / ".venv" / ".installed").touch()  # newer than requirements.lock and pyproject.toml: `make` installs nothing

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import lend_environment
 from rare_earths import paths
 
 ROOT = paths.PROJECT_ROOT
@@ -179,19 +180,6 @@ def copy_working_tree(dest: Path) -> None:
     subprocess.run([*git, "init", "-q"], cwd=dest, check=True)
     subprocess.run([*git, "add", "-A"], cwd=dest, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "clone of the working tree"], cwd=dest, check=True)
-
-
-def lend_environment(dest: Path) -> None:
-    """dest/.venv: the project venv's interpreter, scripts and packages by symlink, with a fresh `make` stamp."""
-    venv = Path(sys.prefix)
-    (dest / ".venv" / "bin").mkdir(parents=True)
-    for entry in (venv / "bin").iterdir():
-        (dest / ".venv" / "bin" / entry.name).symlink_to(entry)
-    shutil.copy2(venv / "pyvenv.cfg", dest / ".venv" / "pyvenv.cfg")
-    for name in ("lib", "lib64", "include", "share"):
-        if (venv / name).exists():
-            (dest / ".venv" / name).symlink_to(venv / name)
-    (dest / ".venv" / ".installed").touch()  # newer than requirements.lock and pyproject.toml: `make` installs nothing
 
 
 def two_scenarios(grid: Path, rows: slice) -> str:

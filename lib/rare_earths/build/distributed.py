@@ -44,7 +44,7 @@ class Cluster:
         except (OSError, TimeoutError, ValueError) as exc:
             raise BuildError(
                 f"cannot reach the Dask scheduler at {address} ({exc}); start one with `dask scheduler` "
-                "(docs/notes/i20-dask.md) or leave out --scheduler / RARE_EARTHS_SCHEDULER to use this machine"
+                '(docs/build.md, "Sweeps on a Dask cluster") or leave out --scheduler / RARE_EARTHS_SCHEDULER to use this machine'
             ) from None
         try:
             self.client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
