@@ -105,3 +105,10 @@ def test_sources_are_cited_by_number_and_listed_as_references() -> None:
 
 def test_text_is_escaped() -> None:
     assert "<script>" not in tables.show(pd.DataFrame({"quote": ["<script>alert(1)</script>"]})).html
+
+
+def test_the_plain_text_view_of_a_long_table_is_cut_as_pandas_cuts_it() -> None:
+    """The text/plain fallback of a table (stored in every executed notebook) stays small; the CSV has every row."""
+    frame = pd.DataFrame({"n": range(500), "text": ["x" * 300] * 500})
+    plain = repr(tables.Table("<table></table>", frame))
+    assert len(plain.splitlines()) <= tables.PLAIN_ROWS + 3 and max(map(len, plain.splitlines())) < 100

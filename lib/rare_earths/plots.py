@@ -196,7 +196,7 @@ def mark_article(ax: plt.Axes, yearly: bool = False, label: bool = True) -> None
             xycoords=("data", "axes fraction"),
             xytext=(3, -10),
             textcoords="offset points",
-            fontsize=7.5,
+            fontsize=SMALL_TEXT,
             color="#333333",
         )
 
@@ -492,7 +492,7 @@ def target_chart(
     mark_article(ax)
     ax.set(title=title, xlabel="", ylabel=ylabel)
     ax.yaxis.set_major_formatter(matplotlib_thousands())
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=SMALL_TEXT)
     legend_below(ax, ncol=4)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
@@ -505,13 +505,13 @@ def event_strip(events: pd.DataFrame, title: str, source: str) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9.0, 0.45 * len(lanes) + 1.8))
     for _, ev in events.iterrows():
         ax.plot([ev["date"]], [lanes.index(ev["what"])], marker="o", color=PALETTE[2], markersize=6, alpha=0.8)
-    ax.set_yticks(range(len(lanes)), lanes, fontsize=8)
+    ax.set_yticks(range(len(lanes)), lanes, fontsize=SMALL_TEXT)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     mark_article(ax)
     ax.set(title=title, xlabel="")
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    ax.tick_params(axis="x", labelrotation=30, labelsize=SMALL_TEXT)
     source_note(fig, source)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig

@@ -27,6 +27,9 @@ PROVENANCE_LINK = "../tables/{name}.provenance.json"
 _cited: dict[str, int] = {}  # source_id -> reference number, in order of first citation (one notebook per kernel)
 
 
+PLAIN_ROWS, PLAIN_WIDTH = 30, 60  # the text/plain view: at most this many rows, cells cut to this many characters
+
+
 class Table:
     """A rendered table: displayed as HTML in notebooks and reports."""
 
@@ -36,8 +39,9 @@ class Table:
     def _repr_html_(self) -> str:
         return self.html
 
-    def __repr__(self) -> str:  # plain-text view (terminals, text/plain output)
-        return self.frame.to_string(index=False)
+    def __repr__(self) -> str:
+        """A plain-text view for terminals (text/plain output), cut as pandas cuts a long frame; the CSV has it all."""
+        return self.frame.to_string(index=False, max_rows=PLAIN_ROWS, max_colwidth=PLAIN_WIDTH)
 
 
 def reset_citations() -> None:

@@ -247,7 +247,7 @@ def chart_inputs(row: pd.Series, quotes: pd.DataFrame, sources: pd.DataFrame) ->
 
 
 def producers_since(output: pd.DataFrame, payments: pd.DataFrame, start: str = "2025-01-01") -> pd.DataFrame:
-    """MP Materials' and Lynas's reported output, and MP's price-floor income, by period from `start` (as reported)."""
+    """MP Materials' and Lynas's reported output, and MP's price-floor income, for periods ending from `start` on."""
     columns = ["company", "period", "period_end", "measure", "value", "unit", "source_id"]
     both = pd.concat(
         [

@@ -82,8 +82,14 @@ def claim_records(folder: Path, name: str) -> list[dict[str, str]]:
 
 
 def known_sources() -> dict[str, dict[str, str]]:
-    """Rows of data/sources.csv by id (titles and publishers for the cards' source links)."""
-    table = data.sources().astype(object)
+    """Rows of data/sources.csv by id (titles and publishers for the cards' source links); none while data/ is
+    broken (the build reports the fault; the index written from its records then shows cards without source links)."""
+    from ..schema import DataValidationError
+
+    try:
+        table = data.sources().astype(object)
+    except DataValidationError:
+        return {}
     return {
         r["source_id"]: {k: "" if v is None or v != v else str(v) for k, v in r.items()}
         for r in table.to_dict("records")
@@ -161,10 +167,14 @@ def summary(nb: Any, records: list[dict[str, str]]) -> str:
 
 
 def inline_svg(svg: str, prefix: str, alt: str) -> str:
-    """A chart's SVG for inlining: no XML prolog, its ids prefixed (two charts on a page never share one), labelled."""
+    """A chart's SVG for inlining: no XML prolog, no whitespace between tags or in path data, only the ids that
+    something refers to (clip paths, glyph uses), prefixed so two charts on a page never share one; labelled."""
     svg = re.sub(r"^.*?(<svg\b)", r"\1", svg, count=1, flags=re.S)
-    for old in set(re.findall(r'\bid="([^"]+)"', svg)):
-        svg = re.sub(rf'(\bid="|url\(#|href="#){re.escape(old)}(["\)])', rf"\g<1>{prefix}-{old}\g<2>", svg)
+    svg = re.sub(r">\s+<", "><", svg)
+    svg = re.sub(r'\bd="([^"]*)"', lambda m: 'd="' + " ".join(m.group(1).split()) + '"', svg)
+    used = set(re.findall(r'(?:url\(#|href="#)([^"\)]+)', svg))
+    svg = re.sub(r'\sid="([^"]+)"', lambda m: f' id="{prefix}-{m.group(1)}"' if m.group(1) in used else "", svg)
+    svg = re.sub(r'(url\(#|href="#)([^"\)]+)', lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
     return svg.replace("<svg ", f'<svg class="re-chart" role="img" aria-label="{html.escape(alt)}" ', 1)
 
 
