@@ -42,4 +42,5 @@ def lend_environment(dest: Path) -> None:
     for name in ("lib", "lib64", "include", "share"):
         if (venv / name).exists():
             (dest / ".venv" / name).symlink_to(venv / name)
+    (dest / ".venv" / ".project").write_text(f"{dest.resolve()}\n")  # made for this folder: `make` keeps it
     (dest / ".venv" / ".installed").touch()  # newer than requirements.lock and pyproject.toml: `make` installs nothing

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import threading
 import tokenize
 from dataclasses import dataclass
 from datetime import date
@@ -66,6 +67,16 @@ class Parameter:
         )
 
 
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """ast.parse, one thread at a time: CPython 3.11 can fail with "AST constructor recursion depth mismatch" when
+    threads parse at once (a sweep plans its scenarios' builds in threads)."""
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def parse_cell(source: str) -> dict[str, Parameter]:
     """The parameters declared by the source of a `parameters` cell, in order."""
     comments: dict[int, str] = {}
@@ -74,7 +85,7 @@ def parse_cell(source: str) -> dict[str, Parameter]:
             comments[token.start[0]] = token.string.lstrip("#").strip()
     lines = source.splitlines()
     declared = {}
-    for node in ast.parse(source).body:
+    for node in parse_python(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name, value, annotation = node.targets[0].id, node.value, None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
@@ -193,7 +204,7 @@ def injected_names(history: list[str]) -> list[str]:
     for source in reversed(history or []):
         if isinstance(source, str) and source.lstrip().startswith(INJECTED_HEADER):
             try:
-                tree = ast.parse(source)
+                tree = parse_python(source)
             except SyntaxError:
                 return []
             return [

@@ -127,7 +127,7 @@ def _die_with_parent(folder: Path, parent: int) -> None:
 
     The signal is its own (not SIGTERM): a dying worker's threads end one by one, so the parent id alone cannot tell.
     """
-    from .execute import kill_kernels
+    from .worker import kill_kernels
 
     def orphaned(signum: int, frame: Any) -> None:
         kill_kernels()
@@ -146,7 +146,8 @@ def _die_with_parent(folder: Path, parent: int) -> None:
 
 def _child(folder: Path, parent: int) -> None:
     """The child process of a task: run the notebook with the build's own run_one into folder/outputs."""
-    from .execute import run_one, start_worker
+    from .execute import run_one
+    from .worker import start_worker
 
     start_worker()  # the build worker's set-up: SIGTERM kills the kernel and promotes nothing
     _die_with_parent(folder, parent)
