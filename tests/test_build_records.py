@@ -193,3 +193,17 @@ def test_each_progress_line_is_written_whole(
     lines = [c for c in stdout.calls if c.strip()]
     assert lines and all(c.endswith("\n") and c.count("\n") == 1 for c in lines), stdout.calls
     assert any(c.startswith("[91_ok] started") for c in lines)
+
+
+def test_a_folder_holding_only_what_an_interrupted_build_left_is_the_builds(tmp_path: Path) -> None:
+    """A staging folder and records folder (a sweep's scenario cut short) are the build's own: not someone's files."""
+
+    out = tmp_path / "out"
+    (out / ".staging" / "07_outlook").mkdir(parents=True)
+    store.claim_output_root(out, tmp_path)
+    assert (out / store.MARKER).is_file()
+    other = tmp_path / "other"
+    (other / ".staging").mkdir(parents=True)
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(build.BuildError, match="notes.txt"):
+        store.claim_output_root(other, tmp_path)

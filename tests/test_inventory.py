@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import rewrite
+from conftest import lend_environment, rewrite
 from rare_earths import build, inventory, paths
 
 HEADLINE = "China's rare earth value surged 51% month-over-month in August"
@@ -31,9 +30,16 @@ def project(tmp_path: Path) -> Path:
 
 def validate(root: Path) -> subprocess.CompletedProcess[str]:
     """`python -m rare_earths validate` on another project folder (what `make validate` runs there)."""
+    if not (root / ".venv").exists():
+        lend_environment(root)  # run from that folder with its own .venv/, as `make validate` there would
     env = {**os.environ, "RARE_EARTHS_ROOT": str(root)}
     return subprocess.run(
-        [sys.executable, "-m", "rare_earths", "validate"], capture_output=True, text=True, env=env, timeout=300
+        [str(root / ".venv" / "bin" / "python"), "-m", "rare_earths", "validate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=300,
     )
 
 

@@ -322,7 +322,7 @@ def _assert_parameters_recorded(clone: Clone, arguments: list[str]) -> None:
 def exercise_build(clone: Clone, command: Command, activated: bool = False) -> None:
     """The build runs: a summary with no failure, every selected notebook's report, the index; -p values recorded."""
     done = clone.run(command, activated=activated).ok()
-    assert re.search(r"build: \d+ ran, \d+ cached, 0 failed", done.output), done.output[-2000:]
+    assert re.search(r"build: re-rendered \d+, ran \d+, cached \d+, failed 0", done.output), done.output[-2000:]
     arguments = _build_arguments(command.text)
     selected = _notebooks_named(arguments)
     stems = [p.stem for p in sorted((clone.root / "notebooks").glob("[0-9][0-9]_*.ipynb"))]

@@ -94,7 +94,7 @@ def test_a_sweep_with_a_failing_scenario_finishes_tidy(
     status = cli.main(["sweep", "--grid", str(grid), "--output-dir", str(out_root), "-j", "2"])
     out, err = capsys.readouterr()
 
-    assert status == 1
+    assert status == 1, err
     assert "bad-year (07_outlook.ipynb: code cell 3 (id 'inputs') raised KeyError" in err
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [
         ".manifests",

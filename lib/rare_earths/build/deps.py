@@ -131,10 +131,9 @@ class ModuleGraph:
 
     def save(self) -> None:
         """Write the import cache if this build parsed anything new (atomically; a failure only costs a re-parse)."""
-        if not (self._dirty and self.cache_file):
-            return
+        if not (self._dirty and self.cache_file) or not self.cache_file.parent.is_dir():
+            return  # the records folder is made by a build that claimed its output folder, never here
         try:
-            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.cache_file.with_name(f".{self.cache_file.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"version": CACHE_VERSION, "imports": self._cached}), encoding="utf-8")
             os.replace(tmp, self.cache_file)

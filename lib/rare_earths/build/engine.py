@@ -109,11 +109,11 @@ def build(
     upstream = {nb: declared_dependencies(nb, available)[1] for nb in available}
     ordered = in_order(sorted(set(chosen)), upstream)
     typed = resolve_parameters(ordered, parameters) if parameters else {nb: {} for nb in ordered}
+    state = paths.state_dir(output_root, notebooks_dir.parent)
+    cache.load_hashes(state / "hashes.json")  # a no-op build reads only what changed since the last one
+    plans = make_plans(ordered, available, typed, notebooks_dir.parent, timeout, state)  # writes nothing new
     try:
         claim_output_root(output_root, notebooks_dir.parent, new_output_dir)
-        state = paths.state_dir(output_root, notebooks_dir.parent)
-        cache.load_hashes(state / "hashes.json")  # a no-op build reads only what changed since the last one
-        plans = make_plans(ordered, available, typed, notebooks_dir.parent, timeout, state)
         with _writing(output_root, state), interruptible() as stop:
             results = _build_locked(plans, available, output_root, state, forced, fail_fast, jobs, stop, runner)
     except OSError as exc:

@@ -206,6 +206,9 @@ def locked(state: Path, output_root: Path) -> Iterator[None]:
         yield
 
 
+BUILD_LEFTOVERS = (STAGING, ".build")
+
+
 def claim_output_root(output_root: Path, project_root: Path, new: bool = False) -> None:
     """Make sure `output_root` is a build's output folder: empty or absent, the project's outputs/, marked as one,
     or named new by the user; then mark it. A folder of someone else's files is refused (BuildError)."""
@@ -213,7 +216,10 @@ def claim_output_root(output_root: Path, project_root: Path, new: bool = False) 
     if marker.is_file():
         return
     own = output_root == (project_root / "outputs").resolve() or (output_root / ".manifests").is_dir()
-    others = sorted(p.name for p in output_root.iterdir()) if output_root.is_dir() else []
+    # what an interrupted build leaves (its staging folder, its records folder) is the build's own, not someone's files
+    others = (
+        sorted(p.name for p in output_root.iterdir() if p.name not in BUILD_LEFTOVERS) if output_root.is_dir() else []
+    )
     if others and not (own or new):
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise BuildError(
