@@ -173,6 +173,7 @@ def test_every_wing_exists_and_the_core_is_small() -> None:
             "paths",
             "plots",
             "plots_points",
+            "pyast",
             "reasons",
             "robustness",
             "scale",

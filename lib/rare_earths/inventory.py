@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import params, paths
+from . import paths, pyast
 
 CLAIM_ID = re.compile(r"C\d{2}-\d{2,}")
 SECTIONS = Path(__file__).parent / "sections"
@@ -94,7 +94,7 @@ def _ids_and_imports(source: str) -> tuple[set[str], set[str]]:
     """Claim ids named in Python source, and the section modules it imports (by module name); one pass."""
     ids: set[str] = set()
     imported: set[str] = set()
-    for node in ast.walk(params.parse_python(source)):
+    for node in ast.walk(pyast.parse(source)):
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str) and CLAIM_ID.fullmatch(node.value):
                 ids.add(node.value)

@@ -26,14 +26,13 @@ import json
 import math
 import os
 import re
-import threading
 import tokenize
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, pyast
 
 TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 OUTPUT_PARAMETER = "output_dir"
@@ -67,16 +66,6 @@ class Parameter:
         )
 
 
-_AST_LOCK = threading.Lock()
-
-
-def parse_python(source: str) -> ast.Module:
-    """ast.parse, one thread at a time: CPython 3.11 can fail with "AST constructor recursion depth mismatch" when
-    threads parse at once (a sweep plans its scenarios' builds in threads)."""
-    with _AST_LOCK:
-        return ast.parse(source)
-
-
 def parse_cell(source: str) -> dict[str, Parameter]:
     """The parameters declared by the source of a `parameters` cell, in order."""
     comments: dict[int, str] = {}
@@ -85,7 +74,7 @@ def parse_cell(source: str) -> dict[str, Parameter]:
             comments[token.start[0]] = token.string.lstrip("#").strip()
     lines = source.splitlines()
     declared = {}
-    for node in parse_python(source).body:
+    for node in pyast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name, value, annotation = node.targets[0].id, node.value, None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
@@ -105,7 +94,7 @@ def parse_cell(source: str) -> dict[str, Parameter]:
 def _literal_type(node: ast.expr) -> str:
     """The type name of a default written as a literal ('unknown' when it is not one)."""
     try:
-        return type(ast.literal_eval(node)).__name__
+        return type(pyast.literal_eval(node)).__name__
     except (ValueError, SyntaxError):
         return "unknown"
 
@@ -204,7 +193,7 @@ def injected_names(history: list[str]) -> list[str]:
     for source in reversed(history or []):
         if isinstance(source, str) and source.lstrip().startswith(INJECTED_HEADER):
             try:
-                tree = parse_python(source)
+                tree = pyast.parse(source)
             except SyntaxError:
                 return []
             return [

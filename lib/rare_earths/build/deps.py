@@ -17,19 +17,10 @@ import ast
 import hashlib
 import json
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
-_AST_LOCK = threading.Lock()
-
-
-def parse_python(source: str) -> ast.Module:
-    """ast.parse, one thread at a time (CPython 3.11 can fail with "AST constructor recursion depth mismatch" when a
-    sweep plans its scenarios' builds in threads); the standard library only, like the rest of this module."""
-    with _AST_LOCK:
-        return ast.parse(source)
-
+from .. import pyast
 
 PACKAGE = "rare_earths"
 CACHE_VERSION = 1
@@ -182,7 +173,7 @@ def _with_parents(name: str, modules: dict[str, Path]) -> list[str]:
 def _imports(source: str, module: str | None, is_package: bool, modules: dict[str, Path]) -> list[str] | None:
     """The rare_earths modules named by every import statement of some source (None when it is not valid Python)."""
     try:
-        tree = parse_python(source)
+        tree = pyast.parse(source)
     except (SyntaxError, ValueError):
         return None
     found: set[str] = set()
@@ -212,7 +203,7 @@ def _absolute(node: ast.ImportFrom, module: str | None, is_package: bool) -> str
 
 def _reads_beside(text: str) -> bool:
     """Whether a module's source takes the folder of its own file (`….parent` of an expression using __file__)."""
-    for node in ast.walk(parse_python(text)):
+    for node in ast.walk(pyast.parse(text)):
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             if any(isinstance(n, ast.Name) and n.id == "__file__" for n in ast.walk(node.value)):
                 return True

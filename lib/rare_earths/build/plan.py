@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import notebook as nbfile
-from .. import params, paths
+from .. import params, paths, pyast
 from . import cache
 from .model import (
     CELL_TIMEOUT,
@@ -117,10 +117,9 @@ _UNREADABLE = object()
 
 def _literal(text: str) -> Any:
     """A default as written in the parameters cell, evaluated as a literal (or _UNREADABLE)."""
-    import ast
 
     try:
-        return ast.literal_eval(text)
+        return pyast.literal_eval(text)
     except (ValueError, SyntaxError):
         return _UNREADABLE
 

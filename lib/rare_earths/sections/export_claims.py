@@ -233,8 +233,22 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
     ]
     no_value = f"no source other than the article gives China's customs export value for {_month_words(prior)} or {_month_words(claim_month)}"
     mm = f"{prior}/{claim_month}"
+
+    def dated(value: float | None, when: str, *months: str) -> dict:
+        """The data date and sources of a value check, when a sourced value decides it (another claim month can)."""
+        decided = value is not None and value == value
+        return {"data_date": when, "sources": sid("value", *months)} if decided else {}
+
     records = [
-        claims.check("C00-01", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
+        claims.check(
+            "C00-01",
+            value_change.pct,
+            no_value_basis,
+            notebook,
+            arithmetic=own_pct,
+            finding=no_value,
+            **dated(value_change.pct, mm, prior, claim_month),
+        ),
         claims.check(
             "C00-02",
             trend.direction,
@@ -254,8 +268,23 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             note=f"From January to {_month_words(claim_month)} the unit value was {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'} {base}'s.",
             readings=[Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction)],
         ),
-        claims.check("C00-04", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
-        claims.check("C00-05", value_claim, f"{claim_basis}; {only_article}. {weighed}", notebook, finding=no_value),
+        claims.check(
+            "C00-04",
+            value_change.pct,
+            no_value_basis,
+            notebook,
+            arithmetic=own_pct,
+            finding=no_value,
+            **dated(value_change.pct, mm, prior, claim_month),
+        ),
+        claims.check(
+            "C00-05",
+            value_claim,
+            f"{claim_basis}; {only_article}. {weighed}",
+            notebook,
+            finding=no_value,
+            **dated(value_claim, claim_month, claim_month),
+        ),
         claims.check(
             "C01-01",
             vol_change.pct,
@@ -265,9 +294,26 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             data_date=mm,
             sources=sid("volume", prior, claim_month),
         ),
-        claims.check("C01-02", value_prior, prior_basis, notebook, finding=no_value),
-        claims.check("C01-03", value_claim, claim_basis, notebook, finding=no_value),
-        claims.check("C01-04", value_change.pct, no_value_basis, notebook, arithmetic=own_pct, finding=no_value),
+        claims.check(
+            "C01-02", value_prior, prior_basis, notebook, finding=no_value, **dated(value_prior, prior, prior)
+        ),
+        claims.check(
+            "C01-03",
+            value_claim,
+            claim_basis,
+            notebook,
+            finding=no_value,
+            **dated(value_claim, claim_month, claim_month),
+        ),
+        claims.check(
+            "C01-04",
+            value_change.pct,
+            no_value_basis,
+            notebook,
+            arithmetic=own_pct,
+            finding=no_value,
+            **dated(value_change.pct, mm, prior, claim_month),
+        ),
         claims.attribution(
             "C01-05",
             True if gacc_said else None,
@@ -283,6 +329,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             f"no report of a customs value for {prior} or {claim_month} was found; the sourced customs values cover other periods (see the value table)",
             notebook,
             finding=no_value,
+            **dated(value_claim, claim_month, claim_month),
         ),
         claims.check(
             "C01-07",
