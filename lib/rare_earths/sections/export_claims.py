@@ -239,6 +239,17 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
         decided = value is not None and value == value
         return {"data_date": when, "sources": sid("value", *months)} if decided else {}
 
+    value_up = {  # C01-07 and C01-09 both say the export value rose: one computation, read the same ways
+        "computed": value_main.direction,
+        "basis": f"at the article's date, {value_main.basis}",
+        "notebook": notebook,
+        "readings": [
+            Reading(f"unit value {at_date} against {base}", uv_main.direction),
+            Reading(f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction),
+        ],
+        "data_date": span,
+        "sources": value_ids,
+    }
     records = [
         claims.check(
             "C00-01",
@@ -333,17 +344,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
         ),
         claims.check(
             "C01-07",
-            value_main.direction,
-            f"at the article's date, {value_main.basis}",
-            notebook,
-            readings=[
-                Reading(f"unit value {at_date} against {base}", uv_main.direction),
-                Reading(
-                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
-                ),
-            ],
-            data_date=span,
-            sources=value_ids,
+            **value_up,
             note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s, and the unit value {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'}.",
         ),
         claims.check(
@@ -358,17 +359,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
         ),
         claims.check(
             "C01-09",
-            value_main.direction,
-            f"at the article's date, {value_main.basis}",
-            notebook,
-            readings=[
-                Reading(f"unit value {at_date} against {base}", uv_main.direction),
-                Reading(
-                    f"the value of {_month_words(claim_month)} against {_month_words(prior)}", value_change.direction
-                ),
-            ],
-            data_date=span,
-            sources=value_ids,
+            **value_up,
             note=f"The monthly average was {abs(value_main.pct):.0f}% {'below' if value_main.pct < 0 else 'above'} {base}'s.",
         ),
     ]
