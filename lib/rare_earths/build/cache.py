@@ -63,7 +63,7 @@ def save_hashes(cache_file: Path) -> None:
 
     limit = (time.time() - RACY_SECONDS) * 1e9
     kept = {}
-    for stamp, digest in _HASHES.items():
+    for stamp, digest in _HASHES.copy().items():  # a copy: a sweep's other builds add hashes from their threads
         path, ino, size, mtime = stamp.split("\0")
         try:
             st = os.stat(path)
