@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -100,7 +101,54 @@ def test_every_file_shipped_inside_the_package_is_code_or_data_some_module_reads
         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
     }
     assert shipped - covered == set()
-    assert "site/templates/report.css" in graph.files_of(render.render_modules(graph))
+    rendering = graph.files_of(render.render_modules(graph))
+    assert "site/templates/nbconvert/offline/index.html.j2" in rendering  # the reports' template: a render input
+    assert "site/templates/report.css" not in rendering  # the stylesheet every page links: written once, apart
+    assert "site/templates/report.css" in graph.files_of(graph.closure(["rare_earths.site.assets"]))
+
+
+def test_a_render_and_an_index_refresh_open_only_files_their_keys_cover(
+    built: tuple[Path, list[build.Result]], tmp_path: Path
+) -> None:
+    """Watch (an audit hook, in a child process) which package and data files rendering two reports and refreshing
+    the index open: each must be covered by the render key (the render modules' declared package data, the
+    notebook's declared inputs, render.site_context) or by the pages' key (build/pages.py)."""
+    from rare_earths.build import pages
+    from rare_earths.site import cite
+
+    out, _ = built
+    names = ["03_prices", "08_since_the_article"]
+    probe = Path(__file__).parent / "fixtures" / "audit" / "opened_files.py"
+    done = subprocess.run(
+        [sys.executable, str(probe), str(out), str(tmp_path / "copy"), *names], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    opened = {phase: [Path(p) for p in found] for phase, found in json.loads(done.stdout).items()}
+    pkg, data_dir = cache.PACKAGE_DIR.resolve(), paths.DATA_DIR.resolve()
+
+    def package_data(found: list[Path]) -> set[str]:
+        return {
+            p.relative_to(pkg).as_posix()
+            for p in found
+            if pkg in p.parents and "__pycache__" not in p.parts and p.suffix != ".py"
+        }
+
+    def data_files(found: list[Path]) -> set[str]:
+        return {f"data/{p.name}" for p in found if p.parent == data_dir}
+
+    graph = deps.ModuleGraph(cache.PACKAGE_DIR)
+    rendering = set(graph.files_of(render.render_modules(graph)))
+    site = {f"data/{name}" for name in (*render.SITE_DATA, *(file for _, file, _ in cite.SERIES_END))}
+    for name in names:
+        declared = set(plan.declared_dependencies(paths.NOTEBOOKS_DIR / f"{name}.ipynb", plan.discover())[0])
+        if name == names[0]:  # the template is compiled once per process, at the first render: the watch works
+            assert "site/templates/nbconvert/offline/index.html.j2" in package_data(opened[name])
+        assert package_data(opened[name]) - rendering == set(), name
+        assert data_files(opened[name]) - declared - site == set(), name
+    closure = graph.closure([pages.MODULE], prune=(render.BUILD_PACKAGE,))
+    covered = set(graph.files_of(closure)) - {f for f in graph.files_of([pages.ASSETS]) if not f.endswith(".py")}
+    assert "site/templates/index.html.j2" in package_data(opened["pages"])
+    assert package_data(opened["pages"]) - covered == set()  # every data/ file is in the pages' key
 
 
 def plan_keys(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> dict[str, tuple[str, str]]:
@@ -111,8 +159,8 @@ def plan_keys(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> dict[str, tuple[str,
 
 
 def edited(path: Path) -> None:
-    """Append a comment to a file (CSS or Python): new bytes, same behaviour."""
-    comment = "\n/* edited */\n" if path.suffix == ".css" else "\n# edited\n"
+    """Append a comment to a file (CSS, a Jinja template or Python): new bytes, same behaviour."""
+    comment = {".css": "\n/* edited */\n", ".j2": "{# edited #}\n"}.get(path.suffix, "\n# edited\n")
     path.write_text(path.read_text(encoding="utf-8") + comment, encoding="utf-8")
 
 
@@ -156,7 +204,8 @@ def test_a_module_reached_only_through_a_function_level_import_is_a_dependency(l
 @pytest.mark.parametrize(
     ("module", "runs", "renders"),
     [
-        ("site/templates/report.css", [], "all"),
+        ("site/templates/report.css", [], []),  # the shared stylesheet: no page embeds it (build/pages.py)
+        ("site/templates/nbconvert/offline/index.html.j2", [], "all"),
         ("site/reports.py", [], "all"),
         ("site/index.py", [], []),  # the index page only: written after the notebooks, from their records
         ("sections/defense.py", ["05_defense_demand"], []),
@@ -196,7 +245,7 @@ def test_a_render_only_change_re_renders_from_the_executed_notebooks_without_a_k
         raise AssertionError("a render-only change started a kernel")
 
     monkeypatch.setattr(engine, "run_all", no_kernel)
-    edited(lib_copy / "site" / "templates" / "report.css")
+    edited(lib_copy / "site" / "templates" / "nbconvert" / "offline" / "index.html.j2")
     capsys.readouterr()
     assert run(project, out) == {"91_a": "rendered", "92_b": "rendered"}
     printed = capsys.readouterr().out
@@ -258,11 +307,13 @@ def test_an_edit_in_each_wing_reruns_or_rerenders_exactly_its_notebooks(tmp_path
     did, _ = build_copy(repo)
     assert did == {n: "ran" for n in names}
     for module, expected in (
-        ("site/templates/report.css", {n: "re-rendered" for n in names}),
+        ("site/templates/report.css", {n: "cached" for n in names}),  # only assets/site.css is rewritten (below)
+        ("site/templates/nbconvert/offline/index.html.j2", {n: "re-rendered" for n in names}),
         ("sections/defense.py", {n: "ran" if n == "05_defense_demand" else "cached" for n in names}),
         ("snapshot.py", {n: "ran" if n == "01_exports" else "cached" for n in names}),
         ("build/engine.py", {n: "cached" for n in names}),
     ):
+        before = outputs_bytes(repo / "outputs")
         edited(repo / "lib" / "rare_earths" / module)
         did, summary = build_copy(repo)
         assert did == expected, module
@@ -270,6 +321,19 @@ def test_an_edit_in_each_wing_reruns_or_rerenders_exactly_its_notebooks(tmp_path
         assert summary.startswith(
             f"build: re-rendered {counts['re-rendered']}, ran {counts['ran']}, cached {counts['cached']}, failed 0"
         ), summary
+        if module.endswith("report.css"):
+            after = outputs_bytes(repo / "outputs")
+            assert [rel for rel in after if after[rel] != before.get(rel)] == ["assets/site.css"]
+            assert after["assets/site.css"].endswith(b"/* edited */\n")
+
+
+def outputs_bytes(out: Path) -> dict[str, bytes]:
+    """Every file of an output folder (its build records aside), by outputs-relative path."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and ".manifests" not in p.parts
+    }
 
 
 def test_a_failed_render_keeps_the_previous_pages_and_is_tried_again(
@@ -281,7 +345,7 @@ def test_a_failed_render_keeps_the_previous_pages_and_is_tried_again(
     out = tmp_path / "out"
     assert run(project, out) == {"92_b": "ran"}
     page = (out / "html" / "92_b.html").read_bytes()
-    edited(lib_copy / "site" / "templates" / "report.css")
+    edited(lib_copy / "site" / "templates" / "nbconvert" / "offline" / "index.html.j2")
 
     def broken(executed: Path, html_dir: Path) -> list[Path]:
         raise RuntimeError("template bug")

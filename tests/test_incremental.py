@@ -336,3 +336,25 @@ def test_the_index_says_out_of_date_when_a_notebooks_data_changed_since_it_was_b
     assert index.count('<span class="status-built">built</span>') == 2  # 91_a and 93_c
     assert run(project, out) == {"91_a": "cached", "92_b": "ran", "93_c": "cached"}
     assert "out of date" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_site_address_and_the_commit_reach_every_page(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'Cite this' on every page shows the site's address and the commit: changing either re-renders the pages
+    (no kernel) and rewrites the index; the executed notebooks stay as they are."""
+    from rare_earths.build import provenance
+
+    out = tmp_path / "out"
+    monkeypatch.delenv(paths.SITE_URL_ENV, raising=False)
+    assert run(project, out) == {"91_a": "ran", "92_b": "ran", "93_c": "ran"}
+    executed = (out / "executed" / "91_a.ipynb").read_bytes()
+    monkeypatch.setenv(paths.SITE_URL_ENV, "https://example.org/rare-earths")
+    assert run(project, out) == {"91_a": "rendered", "92_b": "rendered", "93_c": "rendered"}
+    assert "https://example.org/rare-earths" in (out / "html" / "92_b.html").read_text(encoding="utf-8")
+    assert "https://example.org/rare-earths" in (out / "index.html").read_text(encoding="utf-8")
+    assert run(project, out) == {"91_a": "cached", "92_b": "cached", "93_c": "cached"}
+
+    monkeypatch.setattr(provenance, "git_commit", lambda root: "0123456789abcdef0123456789abcdef01234567")
+    assert run(project, out) == {"91_a": "rendered", "92_b": "rendered", "93_c": "rendered"}
+    assert (out / "executed" / "91_a.ipynb").read_bytes() == executed

@@ -5,8 +5,9 @@ The names below are the engine's public interface, used by the command line and 
 imported here: it loads pandas and matplotlib, and a no-op build must stay fast.
 """
 
-from .engine import build, finish, refresh_index
+from .engine import build, refresh_index
 from .model import CELL_TIMEOUT, KERNEL_NAME, OUTPUT_PARAMETER, BuildError, BuildInterrupted, Plan, Result, StorageError
+from .pages import finish
 from .plan import cell_timeout, coerce, declared_parameters, discover, resolve_parameters, select
 from .store import read_manifest
 

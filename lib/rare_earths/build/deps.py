@@ -4,8 +4,12 @@ A notebook's code cells are parsed for their import lines; each rare_earths modu
 imports, anywhere in the file (inside functions too, as tests/test_layout.py reads them), transitively. Importing
 `rare_earths.sections.defense` also runs the `__init__.py` of `rare_earths` and `rare_earths.sections`, so those
 count too. A module that reads files beside itself (`Path(__file__).parent`, e.g. site/reports.py and its
-templates) depends on the non-Python files of its folder (subpackages excluded). A notebook whose code cannot be
-parsed depends on the whole package: a dependency is never missed, at worst a notebook runs when it need not.
+templates) depends on the non-Python files of its folder (subpackages excluded), unless it declares which of them
+it reads: a module-level `PACKAGE_DATA = ("templates/report.css", "templates/nbconvert")`, paths relative to its
+folder (a folder stands for every file under it). So a stylesheet edit reaches only the module that reads it
+(site/assets.py), not every page's renderer; tests/test_build_deps.py checks, by watching which package files a
+render and an index refresh open, that the declarations miss nothing. A notebook whose code cannot be parsed
+depends on the whole package: a dependency is never missed, at worst a notebook runs when it need not.
 
 Parsing is the slow part of a no-op build (a few ms per module), so the imports found in each file are cached by
 the sha256 of its text (`.build/imports.json`); hashing every module of the package costs about a millisecond.
@@ -23,7 +27,8 @@ from typing import Any
 from .. import pyast
 
 PACKAGE = "rare_earths"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+DECLARED = "PACKAGE_DATA"  # the module-level name of a module's declared package data (see the docstring)
 
 
 class ModuleGraph:
@@ -49,7 +54,10 @@ class ModuleGraph:
     def sha256(self, path: Path) -> str:
         """sha256 of a file of the package."""
         if path not in self._sha:
-            self._sha[path] = hashlib.sha256(self.read(path)).hexdigest()
+            try:
+                self._sha[path] = hashlib.sha256(self.read(path)).hexdigest()
+            except FileNotFoundError:  # a declared data file that is not there
+                self._sha[path] = "missing"
         return self._sha[path]
 
     def imports_of_source(self, source: str, module: str | None, is_package: bool = False) -> list[str] | None:
@@ -93,18 +101,26 @@ class ModuleGraph:
             return []
         flag = f"beside:{self.sha256(path)}"
         if flag not in self._cached:
-            self._cached[flag] = _reads_beside(self.read(path).decode("utf-8"))
+            text = self.read(path).decode("utf-8")
+            self._cached[flag] = _reads_beside(text) and (_declared_data(text) or True)
             self._dirty = True
-        if not self._cached[flag]:
+        reads = self._cached[flag]  # False, True (undeclared: the whole folder) or the declared relative paths
+        if not reads:
             return []
+        if reads is not True:
+            return [f for rel in reads for f in _declared_files(path.parent, rel)]
         if path.parent not in self._beside:
             self._beside[path.parent] = _data_beside(path.parent)
         return self._beside[path.parent]
 
-    def digest(self, modules: list[str]) -> str:
-        """Hash of the given modules' files and of the package data they read (names relative to the package)."""
+    def digest(self, modules: list[str], without_data_of: tuple[str, ...] = ()) -> str:
+        """Hash of the given modules' files and of the package data they read (names relative to the package),
+        leaving out the package data of the modules `without_data_of` (what another step makes from it)."""
+        left_out = {f for m in without_data_of if m in self.modules for f in self.data_files(m)}
         h = hashlib.sha256()
         for rel, path in self._files(modules):
+            if path in left_out:
+                continue
             h.update(rel.encode("utf-8") + b"\0" + self.sha256(path).encode("ascii") + b"\n")
         return h.hexdigest()
 
@@ -208,6 +224,27 @@ def _reads_beside(text: str) -> bool:
             if any(isinstance(n, ast.Name) and n.id == "__file__" for n in ast.walk(node.value)):
                 return True
     return False
+
+
+def _declared_data(text: str) -> list[str]:
+    """The relative paths of a module-level `PACKAGE_DATA = (...)` of string constants ([] when there is none)."""
+    for node in pyast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == DECLARED for t in node.targets):
+            value = node.value
+            if isinstance(value, (ast.Tuple, ast.List)) and all(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+            ):
+                return [e.value for e in value.elts]
+            raise ValueError(f"{DECLARED} must be a tuple of string constants (paths relative to the module's folder)")
+    return []
+
+
+def _declared_files(folder: Path, rel: str) -> list[Path]:
+    """The files one declared path stands for: itself, or every non-Python file under it (a folder)."""
+    target = folder / rel
+    if target.is_dir():
+        return sorted(p for p in target.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc"))
+    return [target]  # a declared file that is missing hashes as missing: a dependency is never dropped silently
 
 
 def _data_beside(folder: Path) -> list[Path]:

@@ -30,7 +30,6 @@ the index refresh that ends it; each step's work lives in plan, pool, execute, s
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -39,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..outputs import sidecar_path, temporary_files_in, write_text
+from ..outputs import temporary_files_in
 from . import cache, provenance
 from .console import say
 from .model import STAGING, BuildError, BuildInterrupted, Plan, Result, StorageError, is_storage_error
+from .pages import finish_if_changed, index_from_records
 from .plan import (
     checked_output_root,
     data_problems,
@@ -58,13 +58,11 @@ from .render import freshness, rerender
 from .store import (
     claim_output_root,
     locked,
-    read_json,
     read_manifest,
     read_timings,
     record,
     recover,
     remove_failed,
-    shown_records,
     write_timings,
 )
 
@@ -177,7 +175,7 @@ def _build_locked(
         if r.status == "cached":
             remove_failed(output_root, r.notebook)  # a failed copy older than the outputs it failed to replace
     built = sorted(r.notebook for r in results.values() if r.status != "failed")
-    _finish_if_changed(output_root, available, built)
+    finish_if_changed(output_root, available, built, state)
     cache.save_hashes(state / "hashes.json")
     return results
 
@@ -195,12 +193,12 @@ def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[P
             nb.stem for nb in available if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")
         ]
         if (output_root / "index.html").exists():
-            _finish_if_changed(output_root, available, built)
+            finish_if_changed(output_root, available, built, paths.state_dir(output_root))
     except (
         Exception
     ) as exc:  # the ledger and sources pages read data/, which is what is broken: the index alone still can be
         try:
-            _index_from_records(output_root, available)
+            index_from_records(output_root, available)
             say(
                 f"index refreshed from the build's records only ({type(exc).__name__} reading data/): the ledger and sources pages are the last good build's",
                 err=True,
@@ -209,27 +207,6 @@ def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[P
             say(f"index not refreshed ({type(again).__name__}); it will be on the next good build", err=True)
     shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
     raise BuildError(f"data/ is not valid; no notebook was run ({len(problems)} problem(s)):\n  {shown}")
-
-
-def _index_from_records(output_root: Path, notebooks: list[Path]) -> None:
-    """Rewrite the index from the build's records and the last good ledger, without reading data/ (it is broken)."""
-    import pandas as pd
-
-    from ..site import index
-
-    ledger_csv = paths.tables_dir(output_root) / "claims.csv"
-    ledger = (
-        pd.read_csv(ledger_csv, dtype={"section": str})
-        if ledger_csv.exists()
-        else pd.DataFrame(columns=["claim_id", "verdict"])
-    )
-    built_from = {
-        "commit": provenance.git_commit(paths.PROJECT_ROOT),
-        "date": provenance.git_commit_date(paths.PROJECT_ROOT),
-    }
-    index.write(
-        output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from
-    )
 
 
 def _cached(
@@ -272,38 +249,6 @@ def _summary(results: list[Result], planned: int, output_root: Path, seconds: fl
     return sorted(results, key=lambda r: r.notebook)
 
 
-def _collection_digest(output_root: Path, notebooks: list[Path]) -> str:
-    """Hash of everything the index page and claims ledger are made from (notebooks, records, lib, claims inventory)."""
-    parts: dict[str, Any] = {
-        "lib": cache.tree_digest(cache.PACKAGE_DIR),
-        "commit": provenance.git_commit(paths.PROJECT_ROOT),
-    }
-    for nb in notebooks:
-        parts[nb.stem] = [cache.sha256_file(nb), read_manifest(output_root, nb.stem)]
-    inputs = {rel for nb in notebooks for rel in read_manifest(output_root, nb.stem).get("inputs", {})}
-    root = notebooks[0].parent.parent if notebooks else paths.PROJECT_ROOT
-    parts["inputs"] = {
-        rel: cache.sha256_file(root / rel) if (root / rel).is_file() else None for rel in sorted(inputs)
-    }  # "out of date" on the index
-    sweep = (output_root / "sweep" / "comparison.csv", output_root / "sweep" / ".manifests" / "sweep.json")  # its link
-    for path in (paths.DATAPACKAGE, *sorted(paths.DATA_DIR.glob("*.csv")), *sweep):
-        parts[path.name] = cache.sha256_file(path) if path.exists() else None  # the sources page reads every data file
-    return cache.sha256_bytes(cache.canonical_json(parts))
-
-
-def _finish_if_changed(output_root: Path, notebooks: list[Path], built: list[str]) -> None:
-    """Rewrite the claims ledger and index only when something they are made from changed (a no-op build imports no pandas)."""
-    digest = _collection_digest(output_root, notebooks)
-    marker = output_root / ".manifests" / "index.json"
-    current = all(
-        (output_root / rel).exists() for rel in ("index.html", "tables/claims.csv", "assets/site.css", "assets/site.js")
-    )  # the site's shared stylesheet and script are written with the index
-    if current and read_json(marker).get("key") == digest:
-        return
-    finish(output_root, built, notebooks)
-    write_text(json.dumps({"key": digest}, indent=1) + "\n", marker)
-
-
 def refresh_index(output_root: Path | None = None) -> None:
     """Rewrite the index, ledger and sources pages of an existing build if anything they show changed (e.g. after a sweep)."""
     output_root = Path(output_root or paths.OUTPUTS_DIR).resolve()
@@ -311,36 +256,6 @@ def refresh_index(output_root: Path | None = None) -> None:
         return
     notebooks = discover()
     built = [nb.stem for nb in notebooks if read_manifest(output_root, nb.stem).get("status") not in (None, "failed")]
-    with _writing(output_root, paths.state_dir(output_root)):
-        _finish_if_changed(output_root, notebooks, built)
-
-
-def finish(output_root: Path, built: list[str], notebooks: list[Path]) -> None:
-    """Collect the claims ledger, check each built section checked all its claims, write the index and sources pages."""
-    from .. import claims, package
-    from ..outputs import save_csv
-    from ..site import index, methodology, sources_page
-
-    ledger = claims.collect(output_root)
-    target = save_csv(ledger, paths.tables_dir(output_root) / "claims.csv")
-    merged = sorted(paths.claims_dir(output_root).glob("*.csv"))
-    context = {
-        "collected_from": {p.relative_to(output_root).as_posix(): cache.sha256_file(p) for p in merged},
-        "commit": provenance.git_commit(paths.PROJECT_ROOT),
-        "versions": provenance.versions(),
-    }
-    record = provenance.record("(build) the notebooks' claim records, merged", [target], output_root, context)
-    write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n", sidecar_path(target))
-    sections = sorted({name[:2] for name in built})
-    missing = claims.unchecked(ledger, sections)
-    if missing:
-        raise BuildError(f"sections {', '.join(sections)} left inventoried claims unchecked: {', '.join(missing)}")
-    save_csv(claims.statements(ledger), paths.tables_dir(output_root) / "statements.csv")
-    methodology.write(output_root)
-    # issue 21: statements.json (once statements.csv is written above it) and outputs/datapackage.json
-    package.write_all(output_root)
-    sources_page.write(output_root, notebooks)
-    built_from = {"commit": context["commit"], "date": provenance.git_commit_date(paths.PROJECT_ROOT)}
-    index.write(
-        output_root, notebooks, ledger, shown_records(output_root, notebooks, notebooks[0].parent.parent), built_from
-    )
+    state = paths.state_dir(output_root)
+    with _writing(output_root, state):
+        finish_if_changed(output_root, notebooks, built, state)

@@ -5,7 +5,9 @@ the notebook, its parameters, its data files, the rare_earths modules it imports
 environment and the notebooks it runs after. Rendering makes html/NAME.html and html/NAME.full.html from those
 files; its key (`cache.render_key`) covers the sha256 of every file the execution made and the render inputs: the
 modules this one reaches (site/reports.py and what it imports), the templates and CSS they read, the environment
-(nbconvert's version), and the title of every section (each report's navigation names its neighbours).
+(nbconvert's version), the title of every section (each report's navigation names its neighbours), and what
+every page shows beside its notebook (`site_context`: the site's address, the maintainers, the commit and the data
+end of "Cite this", the source titles of the cards, the article of the ClaimReview markup).
 
 So an edit to site/ code, templates or CSS re-renders every report from the stored executed notebooks and starts
 no kernel; a notebook that runs is rendered in its worker, right after it ran, by the same function.
@@ -50,8 +52,49 @@ def render_inputs(graph: ModuleGraph, environment: str) -> str:
     titles = [
         (p.stem, notebook_title(read_notebook(p))) for p in sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
     ]  # reports.sections(): the navigation of every report
-    parts = {"code": graph.digest(render_modules(graph)), "environment": environment, "sections": titles}
+    parts = {
+        "code": graph.digest(render_modules(graph)),
+        "environment": environment,
+        "sections": titles,
+        "site": site_context(),
+    }
     return cache.sha256_bytes(cache.canonical_json(parts))
+
+
+SITE_DATA = ("sources.csv", "claims.csv", "datapackage.json")  # data files site_context covers, besides cite.SERIES_END
+
+
+def site_context() -> dict[str, Any]:
+    """What every page shows that is neither code nor its notebook's outputs: the site address (its environment
+    variable, else pyproject.toml's [tool.rare_earths], which also names the maintainers), the commit ('Cite this':
+    version and date), when the data end, the rows of data/sources.csv (the cards' source links) and the article."""
+    from ..site import cite, claimreview
+    from . import provenance
+
+    for remembered in (cite.data_end, cite.settings, cite.version, claimreview.article, claimreview.commit_date):
+        remembered.cache_clear()  # read again: data/, the settings or HEAD may have changed since this process asked
+    sources, descriptor = paths.DATA_DIR / "sources.csv", paths.DATAPACKAGE  # the descriptor types what is read
+    try:
+        article = claimreview.article()
+    except (OSError, ValueError, KeyError):  # a broken data/ is reported by the build, not here
+        article = {}
+    pyproject = paths.PROJECT_ROOT / "pyproject.toml"
+    return {
+        "url": os.environ.get(paths.SITE_URL_ENV, ""),
+        "pyproject": cache.sha256_file(pyproject) if pyproject.is_file() else "",
+        "commit": provenance.git_commit(paths.PROJECT_ROOT),
+        "data_end": _data_end(cite),
+        "sources": [cache.sha256_file(p) if p.is_file() else "" for p in (sources, descriptor)],
+        "article": article,
+    }
+
+
+def _data_end(cite: Any) -> str:
+    """cite.data_end(), or '' while data/ cannot be read (the build reports why)."""
+    try:
+        return cite.data_end()
+    except (OSError, ValueError, KeyError, IndexError):
+        return ""
 
 
 def freshness(record: dict[str, Any], plan: Plan, output_root: Path) -> tuple[str, list[str]]:

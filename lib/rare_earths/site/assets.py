@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..outputs import write_text
 
+PACKAGE_DATA = ("templates/report.css", "templates/site.js")  # what it reads beside itself (build/deps.py)
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "assets/site.css"
 SCRIPT = "assets/site.js"

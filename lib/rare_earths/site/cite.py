@@ -61,15 +61,18 @@ def version(root: Path | None = None) -> tuple[str, str]:
     return (parts[0], parts[1]) if done.returncode == 0 and len(parts) == 2 else ("unknown", "")
 
 
-def _when(text: str) -> str:
-    import pandas as pd
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
+
+def _when(text: str) -> str:
+    """An ISO year, month or day as a reader writes it: '2025', 'March 2026', '5 February 2026' (in English)."""
     if len(text) == 4:
         return text
-    if len(text) == 7:
-        return f"{pd.Period(text, 'M'):%B %Y}"
-    day = pd.Timestamp(text)
-    return f"{day.day} {day:%B %Y}"
+    month = f"{MONTHS[int(text[5:7]) - 1]} {text[:4]}"
+    return month if len(text) == 7 else f"{int(text[8:10])} {month}"
 
 
 @lru_cache(maxsize=1)

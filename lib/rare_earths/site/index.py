@@ -10,9 +10,10 @@ import pandas as pd
 from .. import claims, data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from . import assets, cards, cite, claimreview, words
+from . import cards, cite, claimreview, words
 from .reports import figures, key_finding, known_sources
 
+PACKAGE_DATA = ("templates/index.html.j2",)  # what it reads beside itself (build/deps.py)
 TEMPLATE = "index.html.j2"
 
 
@@ -203,8 +204,8 @@ def write(
     records: dict[str, dict[str, Any]],
     built_from: dict[str, str] | None = None,
 ) -> Path:
-    """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit)."""
-    assets.write(output_root)
+    """Write outputs/index.html; `built_from` is the commit and its date (the same for every build of a commit).
+    The assets it links (assets/site.css, site.js) are the build's to write (build/pages.py)."""
     page = render(
         section_entries(output_root, notebooks, records),
         ledger,

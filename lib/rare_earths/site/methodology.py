@@ -15,6 +15,7 @@ from .. import claims, robustness, scale
 from ..outputs import write_text
 from . import claimreview
 
+PACKAGE_DATA = ("templates/methodology.html.j2",)  # what it reads beside itself (build/deps.py)
 TEMPLATE = "methodology.html.j2"
 
 

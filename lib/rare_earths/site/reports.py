@@ -20,6 +20,7 @@ from .. import data, paths
 from ..notebook import notebook_title, read_notebook
 from . import cards, cite, claimreview, words
 
+PACKAGE_DATA = ("templates/nbconvert",)  # what it reads beside itself (build/deps.py)
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 TEMPLATE = "offline"
 KEY_FINDING_TAG = "key-finding"

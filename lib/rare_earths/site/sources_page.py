@@ -10,6 +10,7 @@ from typing import Any
 from .. import data, paths
 from ..outputs import write_text
 
+PACKAGE_DATA = ("templates/sources.html.j2",)  # what it reads beside itself (build/deps.py)
 TEMPLATE = "sources.html.j2"
 
 
