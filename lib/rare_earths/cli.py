@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import build  # data, comtrade and sweep import pandas: loaded only by the commands that need them
+from .build import console, noop
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,9 +129,10 @@ def _refresh(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        return _run(args, stamp=noop.plain(argv))
     except (
         KeyboardInterrupt
     ):  # the build printed what it kept (BuildInterrupted); 130 = 128 + SIGINT, as shells report Ctrl-C
@@ -139,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Carry out one command; return the exit status."""
+def _run(args: argparse.Namespace, stamp: bool = False) -> int:
+    """Carry out one command; return the exit status. `stamp`: a plain build whose no-op may be answered from a
+    stamp next time (build/noop.py)."""
     from . import paths
 
     foreign = paths.foreign_project()  # a copied or moved project must not build (or read) the original's files
@@ -175,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"  (each cell may run {limit} s; a papermill run takes it as --execution-timeout {limit})")
             return 0
         force = True if args.force and "*" in args.force else (args.force or False)
+        printed = console.recorded = [] if stamp else None
         results = build.build(
             args.notebooks,
             dict(args.parameter),
@@ -185,6 +189,8 @@ def _run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             new_output_dir=args.new_output_dir,
         )
+        if printed is not None and all(r.status == "cached" for r in results):
+            noop.record(str(paths.PROJECT_ROOT), printed)
         return 1 if any(r.status == "failed" for r in results) else 0
     except Exception as exc:
         if not isinstance(exc, _expected_errors()):

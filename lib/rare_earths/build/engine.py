@@ -39,7 +39,7 @@ from typing import Any
 
 from .. import paths
 from ..outputs import temporary_files_in
-from . import cache, provenance
+from . import cache, noop, provenance
 from .console import say
 from .model import STAGING, BuildError, BuildInterrupted, Plan, Result, StorageError, is_storage_error
 from .pages import finish_if_changed, index_from_records
@@ -97,6 +97,7 @@ def build(
     `new_output_dir`: build into `output_root` even though it holds files and is not yet a build's output folder.
     """
     started = time.perf_counter()
+    noop.forget(str(paths.PROJECT_ROOT))  # whatever this build changes, the next no-op asks the build again
     notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
     output_root = checked_output_root(Path(output_root or paths.OUTPUTS_DIR), notebooks_dir.parent)
     available = discover(notebooks_dir)
