@@ -358,3 +358,42 @@ def test_the_site_address_and_the_commit_reach_every_page(
     monkeypatch.setattr(provenance, "git_commit", lambda root: "0123456789abcdef0123456789abcdef01234567")
     assert run(project, out) == {"91_a": "rendered", "92_b": "rendered", "93_c": "rendered"}
     assert (out / "executed" / "91_a.ipynb").read_bytes() == executed
+
+
+def test_the_hash_cache_is_saved_while_other_threads_add_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep runs builds in threads of one process: one build saves the file-hash cache while the others hash."""
+    import threading
+
+    monkeypatch.setattr(cache, "_HASHES", {})
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"{i}.txt").write_text(str(i))
+    old = 1_000_000_000
+    for path in folder.iterdir():
+        os.utime(path, (old, old))  # not racy: every hash may be kept
+    stop, errors = threading.Event(), []
+
+    def hash_all() -> None:
+        while not stop.is_set():
+            for path in folder.iterdir():
+                cache.sha256_file(path)
+            cache._HASHES.clear()
+
+    def save_often() -> None:
+        try:
+            for _ in range(100):
+                cache.save_hashes(tmp_path / "hashes.json")
+        except Exception as exc:  # what a sweep met: "dictionary changed size during iteration"
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    workers = [threading.Thread(target=hash_all) for _ in range(3)] + [threading.Thread(target=save_often)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    saved = json.loads((tmp_path / "hashes.json").read_text())["sha256"]
+    assert all(stamp.split("\0")[0].startswith(str(folder)) for stamp in saved)
