@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import data, paths
+from ..notebook import read_notebook
 from ..outputs import write_text
 
 PACKAGE_DATA = ("templates/sources.html.j2",)  # what it reads beside itself (build/deps.py)
@@ -30,12 +31,11 @@ def dataset_sources(data_dir: Path | None = None) -> dict[str, set[str]]:
 
 
 def dataset_sections(notebooks: list[Path]) -> dict[str, list[str]]:
-    """Dataset name -> notebooks (stems) that declare its file among their inputs."""
-    import nbformat
-
+    """Dataset name -> notebooks (stems) that declare its file among their inputs (read as JSON: nbformat's
+    import costs seconds, for a grammar of jsonschema's that this never uses)."""
     out: dict[str, list[str]] = {}
     for nb_path in notebooks:
-        inputs = nbformat.read(nb_path, as_version=4).metadata.get("rare_earths", {}).get("inputs", [])
+        inputs = read_notebook(nb_path).get("metadata", {}).get("rare_earths", {}).get("inputs", [])
         for item in inputs:
             out.setdefault(Path(item).stem, []).append(nb_path.stem)
     return out
