@@ -710,3 +710,152 @@ def test_reader_pages_use_words_a_reader_knows(site) -> None:
 
     problems = _browse(root, check)
     assert problems == [], "\n".join(problems[:40])
+
+
+# Reader tasks (docs/reader-tasks.md): obstacles met doing the seven tasks of issue 18 at 1366×900 and 390×844.
+
+
+def _details_problems(page, name: str) -> list[str]:
+    """Open every card's "How we checked"; each value must get at least half the card's width."""
+    narrow = page.evaluate(
+        """(() => { document.querySelectorAll('.re-card details').forEach(d => d.open = true);
+          return Array.from(document.querySelectorAll('.re-card')).flatMap(c => {
+            const width = c.getBoundingClientRect().width;
+            return Array.from(c.querySelectorAll('details dd')).filter(dd => dd.getBoundingClientRect().width < width / 2)
+              .map(dd => [c.id, Math.round(dd.getBoundingClientRect().width), Math.round(width)]);
+          }); })()"""
+    )
+    return [f"{name}: claim {cid}: a 'How we checked' value is {w} px wide in a {cw} px card" for cid, w, cw in narrow][
+        :3
+    ]
+
+
+def test_how_we_checked_is_readable_on_a_phone(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["phone"], path)
+            problems += _details_problems(page, path.name)
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def _link_look_problems(page, name: str) -> list[str]:
+    """Links under a figure (PNG, SVG, data, provenance) must look like links: a colour of their own or underlined."""
+    plain = page.evaluate(
+        """Array.from(document.querySelectorAll('figure a')).filter(a => !a.querySelector('img, svg')).filter(a => {
+          const s = getComputedStyle(a), around = getComputedStyle(a.parentElement);
+          return s.color === around.color && !s.textDecorationLine.includes('underline');
+        }).map(a => a.textContent.trim())"""
+    )
+    return [f"{name}: figure link {t!r} looks like plain text" for t in plain][:3]
+
+
+def test_every_chart_of_the_index_links_its_data_and_figure_links_look_like_links(site) -> None:
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["desktop"], path)
+            problems += _link_look_problems(page, path.name)
+            page.close()
+        page = _open(contexts["desktop"], root / "index.html")
+        charts = page.evaluate(
+            """Array.from(document.querySelectorAll('figure img[src^="figures/"]')).map(i => [i.getAttribute('src'),
+              Array.from(i.closest('figure').querySelectorAll('a')).map(a => a.getAttribute('href'))])"""
+        )
+        page.close()
+        problems += [] if charts else ["index.html: no chart"]
+        for src, links in charts:
+            data = str(Path(src).with_suffix(".csv").as_posix())
+            if data not in links or not (root / data).exists():
+                problems.append(f"index.html: chart {src} does not link the CSV of its series ({data})")
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_every_card_links_its_sources(site) -> None:
+    """A card's "Sources" line is links (its sources' entries, else its section's references), never plain text."""
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["desktop"], path)
+            cards = page.evaluate(
+                """Array.from(document.querySelectorAll('.re-card')).map(c => [c.id,
+                  Array.from(c.querySelectorAll('.re-card-meta a')).map(a => [a.getAttribute('href'), a.textContent])])"""
+            )
+            page.close()
+            for claim, links in cards:
+                if not links:
+                    problems.append(f"{path.name}: claim {claim}: its sources are not links")
+                for href, text in links:
+                    target = (path.parent / unquote(href.split("#")[0])) if not href.startswith("#") else path
+                    if not target.exists():
+                        problems.append(f"{path.name}: claim {claim}: source link {href} leads nowhere")
+                    publisher, _, title = text.partition(": ")
+                    if title.startswith(publisher + ","):
+                        problems.append(f"{path.name}: claim {claim}: source reads {text[:60]!r} (publisher twice)")
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_the_scroll_cue_of_a_wide_table_shows_over_its_rows(site) -> None:
+    """On a phone, the right edge of a wide table's box looks different while there is more to the right."""
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in _reports(root):
+            page = _open(contexts["phone"], path)
+            boxes = page.query_selector_all(".re-table-wrap.re-overflows")
+            for box in boxes[:2]:
+                r = box.evaluate(
+                    "b => { window.scrollTo(0, b.querySelector('tbody').getBoundingClientRect().top + window.scrollY - 40);"
+                    " const t = b.querySelector('tbody').getBoundingClientRect(), r = b.getBoundingClientRect();"
+                    " return {x: r.right - 6, y: t.top, h: Math.min(t.height, window.innerHeight - t.top - 1)}; }"
+                )
+                clip = {"x": r["x"], "y": r["y"], "width": 5, "height": r["h"]}
+                with_cue = page.screenshot(clip=clip)
+                box.evaluate("b => b.classList.remove('re-overflows')")
+                without = page.screenshot(clip=clip)
+                box.evaluate("b => b.classList.add('re-overflows')")
+                if with_cue == without:
+                    head = box.evaluate("b => b.innerText.slice(0, 40)")
+                    problems.append(f"{path.name}: table {head!r}: no cue shows over its rows")
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_charts_fit_a_laptop_screen(site) -> None:
+    """At 1366×900 no chart of the index or a reader report is cut at the right (no sideways scrolling)."""
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["desktop"], path)
+            cut = page.evaluate(
+                "Array.from(document.querySelectorAll('.re-chart-box')).filter(b => b.scrollWidth > b.clientWidth + 1)"
+                ".map(b => [(b.querySelector('svg, img').getAttribute('aria-label') || b.querySelector('svg, img').getAttribute('alt') || '').slice(0, 50), b.scrollWidth, b.clientWidth])"
+            )
+            problems += [f"{path.name}: chart '{label}' is {w} px wide in a {cw} px box" for label, w, cw in cut]
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
