@@ -859,3 +859,39 @@ def test_charts_fit_a_laptop_screen(site) -> None:
 
     problems = _browse(root, check)
     assert problems == [], "\n".join(problems[:40])
+
+
+def test_the_index_lists_the_sections_and_the_sources_page_links_them(site) -> None:
+    """Under "Sections", one line per section links its report before the first section card (no scrolling through
+    eight charts to find one); a source entry's "sections" are links to their reports."""
+    root = site
+    reports = {p.stem for p in _reports(root)}
+
+    def check(contexts):
+        page = _open(contexts["phone"], root / "index.html")
+        listed = page.evaluate(
+            """(() => { const h = document.getElementById('sections');
+              const first = h && Array.from(document.querySelectorAll('.card[id]')).find(c => h.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+              if (!h || !first) return null;
+              return Array.from(document.querySelectorAll('a[href^="html/"]')).filter(a =>
+                (h.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+                (first.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_PRECEDING)).map(a => a.getAttribute('href')); })()"""
+        )
+        page.close()
+        problems = ["index.html: no 'Sections' heading or section card"] if listed is None else []
+        missing = sorted(r for r in reports if f"html/{r}.html" not in (listed or []))
+        problems += [f"index.html: section {r} is not listed under 'Sections' before the cards" for r in missing]
+        page = _open(contexts["desktop"], root / "sources.html")
+        named = page.evaluate(
+            "Array.from(document.querySelectorAll('.sources li .re-sections')).map(s => [s.closest('li').id,"
+            " s.textContent, Array.from(s.querySelectorAll('a')).map(a => a.getAttribute('href'))])"
+        )
+        page.close()
+        problems += [] if named else ["sources.html: no entry names its sections"]
+        for entry, text, links in named:
+            if not links or any(not (root / unquote(h.split("#")[0])).exists() for h in links):
+                problems.append(f"sources.html: {entry}: {text!r} does not link its reports")
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
