@@ -120,7 +120,7 @@ def render(fields: dict[str, Any]) -> str:
     )
     checked = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in fields["checked"])
     where = (
-        f' · <a href="{e(fields["report"])}#{e(fields["id"])}">checked in section {e(fields["section"])}</a>'
+        f'<span class="re-card-where"><a href="{e(fields["report"])}#{e(fields["id"])}">checked in section {e(fields["section"])}</a></span>'
         if fields["report"]
         else ""
     )
