@@ -710,3 +710,159 @@ def test_reader_pages_use_words_a_reader_knows(site) -> None:
 
     problems = _browse(root, check)
     assert problems == [], "\n".join(problems[:40])
+
+
+# Reader tasks (docs/reader-tasks.md): obstacles met doing the seven tasks of issue 18 at 1366×900 and 390×844.
+# Each helper returns the problems it found on an open page; two tests walk the pages once per device.
+
+
+def _details_problems(page, name: str) -> list[str]:
+    """Open every card's "How we checked"; each value must get at least half the card's width."""
+    narrow = page.evaluate(
+        """(() => { document.querySelectorAll('.re-card details').forEach(d => d.open = true);
+          return Array.from(document.querySelectorAll('.re-card')).flatMap(c => {
+            const width = c.getBoundingClientRect().width;
+            return Array.from(c.querySelectorAll('details dd')).filter(dd => dd.getBoundingClientRect().width < width / 2)
+              .map(dd => [c.id, Math.round(dd.getBoundingClientRect().width), Math.round(width)]);
+          }); })()"""
+    )
+    page.evaluate("document.querySelectorAll('.re-card details').forEach(d => d.open = false)")
+    return [f"{name}: claim {cid}: a 'How we checked' value is {w} px wide in a {cw} px card" for cid, w, cw in narrow][
+        :3
+    ]
+
+
+def _scroll_cue_problems(page, name: str) -> list[str]:
+    """The right edge of a wide table's box looks different while there is more to the right (the first such table)."""
+    problems = []
+    for box in page.query_selector_all(".re-table-wrap.re-overflows")[:1]:
+        r = box.evaluate(
+            "b => { window.scrollTo(0, b.querySelector('tbody').getBoundingClientRect().top + window.scrollY - 40);"
+            " const t = b.querySelector('tbody').getBoundingClientRect(), r = b.getBoundingClientRect();"
+            " return {x: r.right - 6, y: t.top, h: Math.min(t.height, window.innerHeight - t.top - 1)}; }"
+        )
+        clip = {"x": r["x"], "y": r["y"], "width": 5, "height": r["h"]}
+        with_cue = page.screenshot(clip=clip)
+        box.evaluate("b => b.classList.remove('re-overflows')")
+        without = page.screenshot(clip=clip)
+        box.evaluate("b => b.classList.add('re-overflows')")
+        if with_cue == without:
+            problems.append(
+                f"{name}: table {box.evaluate('b => b.innerText.slice(0, 40)')!r}: no cue shows over its rows"
+            )
+    return problems
+
+
+def _link_look_problems(page, name: str) -> list[str]:
+    """Links under a figure (PNG, SVG, data, provenance) must look like links: a colour of their own or underlined."""
+    plain = page.evaluate(
+        """Array.from(document.querySelectorAll('figure a')).filter(a => !a.querySelector('img, svg')).filter(a => {
+          const s = getComputedStyle(a), around = getComputedStyle(a.parentElement);
+          return s.color === around.color && !s.textDecorationLine.includes('underline');
+        }).map(a => a.textContent.trim())"""
+    )
+    return [f"{name}: figure link {t!r} looks like plain text" for t in plain][:3]
+
+
+def _chart_fit_problems(page, name: str) -> list[str]:
+    """No chart is cut at the right (no sideways scrolling) at the page's viewport."""
+    cut = page.evaluate(
+        "Array.from(document.querySelectorAll('.re-chart-box')).filter(b => b.scrollWidth > b.clientWidth + 1)"
+        ".map(b => { const c = b.querySelector('svg, img');"
+        " return [(c.getAttribute('aria-label') || c.getAttribute('alt') || '').slice(0, 50), b.scrollWidth, b.clientWidth]; })"
+    )
+    return [f"{name}: chart '{label}' is {w} px wide in a {cw} px box" for label, w, cw in cut]
+
+
+def _card_source_problems(page, path: Path) -> list[str]:
+    """A card's "Sources" line is links (its sources' entries, else its section's references), the publisher once."""
+    cards = page.evaluate(
+        """Array.from(document.querySelectorAll('.re-card')).map(c => [c.id,
+          Array.from(c.querySelectorAll('.re-card-meta a')).map(a => [a.getAttribute('href'), a.textContent])])"""
+    )
+    problems = []
+    for claim, links in cards:
+        if not links:
+            problems.append(f"{path.name}: claim {claim}: its sources are not links")
+        for href, text in links:
+            if not href.startswith("#") and not (path.parent / unquote(href.split("#")[0])).exists():
+                problems.append(f"{path.name}: claim {claim}: source link {href} leads nowhere")
+            publisher, _, title = text.partition(": ")
+            if title.startswith(publisher + ","):
+                problems.append(f"{path.name}: claim {claim}: source reads {text[:60]!r} (publisher twice)")
+    return problems
+
+
+def _index_problems(page, root: Path) -> list[str]:
+    """The index: every chart links the CSV of its series; "Sections" lists every report before the section cards."""
+    charts = page.evaluate(
+        """Array.from(document.querySelectorAll('figure img[src^="figures/"]')).map(i => [i.getAttribute('src'),
+          Array.from(i.closest('figure').querySelectorAll('a')).map(a => a.getAttribute('href'))])"""
+    )
+    problems = [] if charts else ["index.html: no chart"]
+    for src, links in charts:
+        data = Path(src).with_suffix(".csv").as_posix()
+        if data not in links or not (root / data).exists():
+            problems.append(f"index.html: chart {src} does not link the CSV of its series ({data})")
+    listed = page.evaluate(
+        """(() => { const h = document.getElementById('sections'); if (!h) return null;
+          const first = Array.from(document.querySelectorAll('.card[id]')).find(c => h.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+          return Array.from(document.querySelectorAll('a[href^="html/"]')).filter(a =>
+            (h.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+            (!first || first.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_PRECEDING)).map(a => a.getAttribute('href')); })()"""
+    )
+    problems += ["index.html: no 'Sections' heading"] if listed is None else []
+    missing = sorted(p.stem for p in _reports(root) if f"html/{p.name}" not in (listed or []))
+    return problems + [f"index.html: section {r} is not listed under 'Sections' before the cards" for r in missing]
+
+
+def _sources_section_problems(page, root: Path) -> list[str]:
+    """A source entry's "read in sections" are links to their reports."""
+    named = page.evaluate(
+        "Array.from(document.querySelectorAll('.sources li .re-sections')).map(s => [s.closest('li').id,"
+        " s.textContent, Array.from(s.querySelectorAll('a')).map(a => a.getAttribute('href'))])"
+    )
+    problems = [] if named else ["sources.html: no entry names its sections"]
+    for entry, text, links in named:
+        if not links or any(not (root / unquote(h.split("#")[0])).exists() for h in links):
+            problems.append(f"sources.html: {entry}: {text!r} does not link its reports")
+    return problems
+
+
+def test_reader_tasks_on_a_laptop(site) -> None:
+    """At 1366×900: no chart is cut, figure links look like links, cards link their sources, the index links each
+    chart's data and lists its sections, the sources page links the sections reading a source."""
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["desktop"], path)
+            problems += _chart_fit_problems(page, path.name) + _link_look_problems(page, path.name)
+            problems += _card_source_problems(page, path)
+            if path.name == "index.html":
+                problems += _index_problems(page, root)
+            page.close()
+        page = _open(contexts["desktop"], root / "sources.html")
+        problems += _sources_section_problems(page, root)
+        page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])
+
+
+def test_reader_tasks_on_a_phone(site) -> None:
+    """At 390×844: "How we checked" values get at least half a card's width; a wide table's cue shows over its rows."""
+    root = site
+
+    def check(contexts):
+        problems = []
+        for path in [root / "index.html", *_reports(root)]:
+            page = _open(contexts["phone"], path)
+            problems += _details_problems(page, path.name) + _scroll_cue_problems(page, path.name)
+            page.close()
+        return problems
+
+    problems = _browse(root, check)
+    assert problems == [], "\n".join(problems[:40])

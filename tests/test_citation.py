@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -39,3 +40,15 @@ def test_the_site_url_comes_from_one_setting(monkeypatch) -> None:
     monkeypatch.delenv("RARE_EARTHS_SITE_URL")
     if not cite.settings().get("url"):
         assert cite.UNSET_URL in cite.block()
+
+
+def test_bibtex_keeps_an_organisation_whole_and_the_plain_text_reads_as_sentences(monkeypatch) -> None:
+    """BibTeX splits an unbraced author into given and family names ('maintainers, T. r.-e. n. c.'): a maintainer
+    not written 'Family, Given' is an organisation and is braced; each sentence of the plain text starts upper-case."""
+    monkeypatch.delenv("RARE_EARTHS_SITE_URL", raising=False)
+    monkeypatch.setattr(cite, "settings", lambda: {"maintainers": ["The rare-earths notebook collection maintainers"]})
+    forms = cite.forms()
+    assert "author = {{The rare-earths notebook collection maintainers}}," in forms["bibtex"]
+    assert re.findall(r"\. ([a-z])", forms["plain"]) == []
+    monkeypatch.setattr(cite, "settings", lambda: {"maintainers": ["Lovelace, Ada", "Example Lab"]})
+    assert "author = {Lovelace, Ada and {Example Lab}}," in cite.forms()["bibtex"]

@@ -61,6 +61,11 @@ def source_ids(row: dict[str, Any], known: dict[str, dict[str, str]]) -> list[st
     return list(dict.fromkeys([*listed, *(found[k] for k in sorted(found))]))
 
 
+def _source_text(publisher: str, title: str) -> str:
+    """'Publisher: title', the publisher once when the title starts with it."""
+    return title if publisher and title.startswith(publisher) else f"{publisher}: {title}"
+
+
 def card(
     row: dict[str, Any], known: dict[str, dict[str, str]], sources_page: str, report: str | None, here: bool
 ) -> dict[str, Any]:
@@ -80,11 +85,12 @@ def card(
         "sources": [
             {
                 "href": f"{sources_page}#{sid}",
-                "text": f"{known[sid].get('publisher', '')}: {known[sid].get('title', '')}",
+                "text": _source_text(known[sid].get("publisher", ""), known[sid].get("title", "")),
             }
             for sid in ids
         ],
         "report": None if here else report,
+        "references": "#references" if here else (f"{report}#references" if report else None),
         "checked": [
             (label, value)
             for label, value in (
@@ -108,11 +114,13 @@ def render(fields: dict[str, Any]) -> str:
     sources = (
         "Sources: " + "; ".join(f'<a href="{e(s["href"])}">{e(s["text"])}</a>' for s in fields["sources"])
         if fields["sources"]
+        else f'Sources: <a href="{e(fields["references"])}">the references of section {e(fields["section"])}</a>'
+        if fields.get("references")
         else "Sources: the references of its section"
     )
     checked = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in fields["checked"])
     where = (
-        f' · <a href="{e(fields["report"])}#{e(fields["id"])}">checked in section {e(fields["section"])}</a>'
+        f'<span class="re-card-where"><a href="{e(fields["report"])}#{e(fields["id"])}">checked in section {e(fields["section"])}</a></span>'
         if fields["report"]
         else ""
     )

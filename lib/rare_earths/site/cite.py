@@ -90,6 +90,11 @@ def data_end(data_dir: Path | None = None) -> str:
     return "; ".join(parts) or "not known"
 
 
+def bibtex_name(name: str) -> str:
+    """A maintainer as BibTeX reads it: 'Family, Given' is a person; anything else an organisation, kept whole in braces."""
+    return name if "," in name else f"{{{name}}}"
+
+
 def forms(page_title: str = "") -> dict[str, str]:
     """The plain-text and BibTeX citations."""
     commit, date = version()
@@ -97,9 +102,9 @@ def forms(page_title: str = "") -> dict[str, str]:
     year = date[:4] or "n.d."
     who = ", ".join(maintainers())
     title = TITLE + (f": {page_title}" if page_title and page_title not in TITLE else "")
-    plain = f"{who} ({year}). {title}. Version {commit[:12]}{f' of {date}' if date else ''}. Data end: {data_end()}. {url or UNSET_URL}."
+    plain = f"{who} ({year}). {title}. Version {commit[:12]}{f' of {date}' if date else ''}. Data end: {data_end()}. {url or UNSET_URL[0].upper() + UNSET_URL[1:]}."
     bibtex = (
-        f"@misc{{rare_earths_{commit[:7]},\n  title = {{{title}}},\n  author = {{{' and '.join(maintainers())}}},\n"
+        f"@misc{{rare_earths_{commit[:7]},\n  title = {{{title}}},\n  author = {{{' and '.join(bibtex_name(m) for m in maintainers())}}},\n"
         f"  year = {{{year}}},\n  note = {{Version {commit[:12]}{f' of {date}' if date else ''}; data end: {data_end()}}},\n"
         f"  howpublished = {{{url or UNSET_URL}}}\n}}"
     )

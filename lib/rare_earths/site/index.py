@@ -54,6 +54,8 @@ def section_entries(
                 },
                 "main_figure": Path(main["figure"]).with_suffix(".svg").as_posix() if main else None,
                 "main_alt": main["alt"] if main else "",
+                "main_data": _figure_file(main["figure"], ".csv", files) if main else None,
+                "main_png": _figure_file(main["figure"], ".png", files) if main else None,
                 "tables": [f for f in files if f.startswith("tables/") and f.endswith(".csv")],
                 "provenance": {f: _sidecar(f) for f in files if _sidecar(f) in files},
                 "failed_dir": f"failed/{name}/" if (output_root / "failed" / name).exists() else None,
@@ -86,6 +88,12 @@ def since_entry(output_root: Path) -> dict[str, Any] | None:
     counts = {word: sum(r["outcome"] == word for r in rows) for word in scale.FORECAST_OUTCOMES}
     dates = [r["data_date"] for r in rows if r.get("data_date")]
     return {"table": SCORECARD, "rows": rows, "counts": counts, "as_of": max(dates) if dates else ""}
+
+
+def _figure_file(figure: str, suffix: str, files: list[str]) -> str | None:
+    """The figure's file with another suffix (its data CSV, its PNG), when the build wrote it."""
+    other = Path(figure).with_suffix(suffix).as_posix()
+    return other if other in files else None
 
 
 def _sidecar(file: str) -> str:

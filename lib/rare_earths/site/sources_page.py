@@ -81,8 +81,9 @@ def datasets(data_dir: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
-    """The sources page as HTML (every data-derived string is escaped by the template engine)."""
+def render(notebooks: list[Path], data_dir: Path | None = None, reports: dict[str, str] | None = None) -> str:
+    """The sources page as HTML (every data-derived string is escaped by the template engine); `reports` maps a
+    notebook to its reader report's link, so a source's sections link the reports that read it."""
     import jinja2
 
     env = jinja2.Environment(
@@ -103,6 +104,7 @@ def render(notebooks: list[Path], data_dir: Path | None = None) -> str:
             datasets=datasets(data_dir),
             groups=grouped(sources, datasets(data_dir)),
             unused=[s for s in sources if not s["datasets"]],
+            reports=reports or {},
         )
     )
 
@@ -129,5 +131,8 @@ def grouped(sources: list[dict[str, Any]], described: list[dict[str, Any]]) -> l
 
 
 def write(output_root: Path, notebooks: list[Path], data_dir: Path | None = None) -> Path:
-    """Write outputs/sources.html."""
-    return write_text(render(notebooks, data_dir), output_root / "sources.html")
+    """Write outputs/sources.html (after the reports: it links those written)."""
+    reports = {
+        nb.stem: f"html/{nb.stem}.html" for nb in notebooks if (output_root / "html" / f"{nb.stem}.html").exists()
+    }
+    return write_text(render(notebooks, data_dir, reports), output_root / "sources.html")
