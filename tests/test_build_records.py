@@ -132,6 +132,8 @@ def test_the_builds_temporary_files_live_in_its_staging_folder(tmp_path: Path) -
 def test_build_records_sit_beside_outputs_only_in_the_project(small_collection: Path, tmp_path: Path) -> None:  # noqa: F811
     """The collection's project here is tmp_path: outputs in it keep .build/ beside; elsewhere .build/ goes inside."""
     assert paths.state_dir(paths.PROJECT_ROOT / "outputs") == paths.PROJECT_ROOT / ".build"
+    other = paths.PROJECT_ROOT / "outputs-draft"  # a second output folder in the project: records of its own
+    assert paths.state_dir(other) == other / ".build" != paths.state_dir(paths.PROJECT_ROOT / "outputs")
     away = tmp_path / "away" / "out"
     assert paths.state_dir(away, tmp_path) == away / ".build"
     run(small_collection, away, "91")

@@ -77,10 +77,11 @@ def claims_dir(root: Path) -> Path:
 
 
 def state_dir(root: Path, project: Path | None = None) -> Path:
-    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it when it sits in the
-    project (outputs/ and .build/ side by side), else inside it (never in a folder of someone else's)."""
+    """The build's own records of one outputs root (durations, log, lock): `.build/` beside it when it is the
+    project's `outputs/` (outputs/ and .build/ side by side), else inside it: another output folder, in the project
+    or not, keeps records of its own (never in a folder of someone else's, never shared by two output folders)."""
     root = Path(root).absolute()
-    if root.parent.resolve() == Path(project or PROJECT_ROOT).resolve():
+    if root.name == "outputs" and root.parent.resolve() == Path(project or PROJECT_ROOT).resolve():
         return root.parent / ".build"
     return root / ".build"
 

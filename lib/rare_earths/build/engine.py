@@ -22,7 +22,7 @@ and removes only what it made: its staging folder (where its temporary files liv
 
 Run-dependent facts (durations, which notebooks ran or were cached, the build log) are kept in
 `.build/` beside outputs/ when outputs/ is the project's, never inside it: every file under outputs/ is a
-function of the commit. For an output folder elsewhere, `.build/` goes inside it (see paths.state_dir).
+function of the commit. For any other output folder, `.build/` goes inside it (see paths.state_dir).
 
 Why one file: this is the build's one sequence (plan, claim the folder, lock, recover, run, record, finish) and
 the index refresh that ends it; each step's work lives in plan, pool, execute, store and the site wing.

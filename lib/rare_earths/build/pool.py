@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from .console import say
-from .execute import run_one
 from .model import BuildInterrupted, Plan, Result
 from .store import record
 from .worker import remove_kernel_folders, start_worker
@@ -81,6 +80,8 @@ def _run_in(
 ) -> dict[str, Result]:
     """The scheduling loop of run_all, on a started pool."""
     from concurrent.futures import FIRST_COMPLETED, wait
+
+    from .execute import run_one  # here: papermill's side of the build, which a no-op build never needs
 
     results = dict(done)
     waiting = list(todo)  # in dependency order
