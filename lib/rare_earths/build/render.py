@@ -71,7 +71,7 @@ def site_context() -> dict[str, Any]:
     from ..site import cite, claimreview
     from . import provenance
 
-    for remembered in (cite.data_end, cite.settings, cite.version, claimreview.article, claimreview.commit_date):
+    for remembered in (cite.data_end, cite._settings, cite.version, claimreview.article, claimreview.commit_date):
         remembered.cache_clear()  # read again: data/, the settings or HEAD may have changed since this process asked
     sources, descriptor = paths.DATA_DIR / "sources.csv", paths.DATAPACKAGE  # the descriptor types what is read
     try:

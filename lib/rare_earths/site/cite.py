@@ -26,10 +26,14 @@ SERIES_END = (  # (label, data file, column): the latest observation of each mai
 )
 
 
-@lru_cache(maxsize=1)
 def settings() -> dict[str, object]:
-    """The `[tool.rare_earths]` table of pyproject.toml (empty when there is none)."""
-    path = paths.PROJECT_ROOT / "pyproject.toml"
+    """The `[tool.rare_earths]` table of the project's pyproject.toml (empty when there is none)."""
+    return _settings(paths.PROJECT_ROOT / "pyproject.toml")
+
+
+@lru_cache(maxsize=4)
+def _settings(path: Path) -> dict[str, object]:
+    """The `[tool.rare_earths]` table of one pyproject.toml, read once per process (and per build: render.py)."""
     if not path.exists():
         return {}
     return tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("rare_earths", {})
@@ -81,10 +85,11 @@ def data_end(data_dir: Path | None = None) -> str:
     folder = data_dir or paths.DATA_DIR
     parts = []
     for label, file, column in SERIES_END:
-        if not (folder / file).exists():
+        try:
+            with open(folder / file, encoding="utf-8", newline="") as f:
+                values = [r[column].split(".")[0] for r in csv.DictReader(f) if r.get(column)]
+        except (OSError, ValueError, KeyError):  # missing, or broken (the build reports a broken data file)
             continue
-        with open(folder / file, encoding="utf-8", newline="") as f:
-            values = [r[column].split(".")[0] for r in csv.DictReader(f) if r.get(column)]
         if values:
             parts.append(f"{label} {_when(max(values))}")
     return "; ".join(parts) or "not known"

@@ -130,10 +130,16 @@ def markup(rows: list[dict[str, Any]], page: str, date: str | None = None, data_
     """The page's `<script type="application/ld+json">` block for these statement rows ('' when there are none).
 
     `page` is 'index' or the notebook whose report the block goes on; `date` the commit's date (default: HEAD's).
+    '' while data/ cannot name the article (an index written from the build's records while data/ is broken: the
+    build says why, and the next good build writes the block).
     """
     if not rows:
         return ""
-    site, source = paths.site_url(), article(data_dir)
+    try:
+        source = article(data_dir)
+    except (OSError, ValueError, KeyError):  # UnicodeDecodeError is a ValueError
+        return ""
+    site = paths.site_url()
     date = commit_date() if date is None else date
     graph = [review(r, page, date, site, source) for r in sorted(rows, key=lambda r: str(r["statement_id"]))]
     text = json.dumps({"@context": "https://schema.org", "@graph": graph}, indent=1, ensure_ascii=False, sort_keys=True)
