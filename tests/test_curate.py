@@ -127,3 +127,36 @@ def test_a_price_quote_dated_before_the_article_is_refused(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
     assert done.returncode != 0
     assert "price_reports_since.csv line" in done.stderr and "is not after 2025-09-10" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("date_kind", "published", "message"),
+    [
+        ("happened", "2026-06-01", "its source, published 2026-06-01, cannot report it as happened"),
+        ("scheduled", "2026-08-01", "its source, published 2026-08-01, is later: say happened"),
+        ("maybe", "", "date_kind 'maybe' is not happened or scheduled"),
+    ],
+)
+def test_a_policy_event_must_say_whether_its_date_had_happened_by_its_source(
+    tmp_path: Path, date_kind: str, published: str, message: str
+) -> None:
+    root = curated_copy(tmp_path)
+    append_lead(
+        root / "research" / "leads" / "policy_events_since.csv",
+        dict(
+            event_id="E99",
+            date="2026-07-01",
+            date_precision="day",
+            date_kind=date_kind,
+            category="other",
+            source_publisher="Example",
+            source_title="x",
+            url="https://example.org/e99",
+            date_published=published,
+            verification="sourced",
+            date_read="2026-12-02",
+        ),
+    )
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "policy_events_since.csv line" in done.stderr and message in done.stderr
