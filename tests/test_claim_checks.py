@@ -110,6 +110,24 @@ def test_every_decided_verdict_names_the_date_of_its_data(records_by_section) ->
     assert undated == []
 
 
+def _starts(period: str) -> list[pd.Timestamp]:
+    """The first day of each date, month or year a data_date names ('2025-07' -> 1 July 2025)."""
+    found = re.findall(r"\d{4}(?:-\d{2}){0,2}", period)
+    return [pd.Timestamp(t if len(t) == 10 else f"{t}-01" if len(t) == 7 else f"{t}-01-01") for t in found]
+
+
+def test_no_data_date_is_later_than_the_sources_it_cites(records_by_section) -> None:
+    """A verdict's data cannot postdate every source it cites: a date announced in advance is not an observation."""
+    published = pd.to_datetime(data.sources().set_index("source_id")["date_published"], errors="coerce")
+    late = {}
+    for r in _all(records_by_section):
+        days = [published.get(s.strip()) for s in r.sources.split(";") if s.strip()]
+        days = [d for d in days if d is not None and not pd.isna(d)]
+        if days and _starts(r.data_date) and max(_starts(r.data_date)) > max(days):
+            late[r.claim_id] = (r.data_date, r.sources)
+    assert late == {}
+
+
 INTERNAL = re.compile(
     r"attribution|direction|\bratio\b|_|\(rare_earths|rare_earths\.|\.csv|\bdata/|-undated|-\d{4}-\d{2}-\d{2}\b|\bMCS \d|"
     r"\bGACC\b|claimed_value|computed_value|tolerance|\bnan\b|yyyymm|\b\d{6}\b"

@@ -140,6 +140,35 @@ def test_data_as_of_skips_projected_years() -> None:
     )
 
 
+def _policy_dir(tmp_path, rows: str, published: dict[str, str]):
+    """A data folder holding the real descriptor, a policy record of `rows` and the sources they cite."""
+    import shutil
+
+    from rare_earths import paths
+
+    shutil.copy(paths.DATA_DIR / "datapackage.json", tmp_path / "datapackage.json")
+    (tmp_path / "policy_events.csv").write_text("event_id,date,date_kind,source_id\n" + rows, encoding="utf-8")
+    lines = "".join(f"{sid},{day}\n" for sid, day in published.items())
+    (tmp_path / "sources.csv").write_text("source_id,date_published\n" + lines, encoding="utf-8")
+    return tmp_path
+
+
+def test_data_as_of_counts_a_scheduled_date_only_as_of_its_source(tmp_path) -> None:
+    """A date announced in advance is no observation: the row counts as of its source's publication, if dated."""
+    rows = "E1,2025-11-07,happened,a\nE2,2026-11-10,scheduled,b\n"
+    assert data.as_of(["data/policy_events.csv"], _policy_dir(tmp_path, rows, {"a": "", "b": ""})) == "2025-11-07"
+    dated = _policy_dir(tmp_path, rows, {"a": "", "b": "2025-11-20"})
+    assert data.as_of(["data/policy_events.csv"], dated) == "2025-11-20"  # the source observed the announcement
+
+
+def test_data_as_of_of_the_real_policy_record_is_no_later_than_its_sources() -> None:
+    """No page may say its policy data end after the latest publication of a source the record cites."""
+    events, sources = data.load("policy_events"), data.sources().set_index("source_id")
+    published = pd.to_datetime(sources.loc[events["source_id"].unique(), "date_published"]).max()
+    assert pd.Timestamp(data.as_of(["data/policy_events.csv"])) <= published
+    assert set(events["date_kind"]) <= {"happened", "scheduled"}
+
+
 def test_the_index_card_counts_the_scorecard_notebook_08_wrote(tmp_path) -> None:
     from rare_earths.site import index
 

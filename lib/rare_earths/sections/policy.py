@@ -76,6 +76,24 @@ def first(
     return rows.sort_values("date").iloc[0]
 
 
+def data_day(event: pd.Series, sources: pd.DataFrame) -> str:
+    """The day the record observed an event: its date if it had happened by its source's publication, else (a date
+    announced in advance) the source's publication date ('' when that source is undated)."""
+    if event.get("date_kind", "happened") != "scheduled":
+        return str(event["date"].date())
+    published = sources.set_index("source_id")["date_published"].get(event["source_id"])
+    return "" if published is None or pd.isna(published) else str(pd.Timestamp(published).date())
+
+
+def scheduled_note(event: pd.Series, sources: pd.DataFrame) -> str:
+    """'Its source, of <day>, gives <date> as a date announced in advance.' for a scheduled event ('' otherwise)."""
+    if event.get("date_kind", "happened") != "scheduled":
+        return ""
+    seen = data_day(event, sources)
+    said = f"{pd.Timestamp(seen):%-d %B %Y}" if seen else "an undated page"
+    return f"That report, of {said}, gave {event['date']:%-d %B %Y} in advance, as a scheduled date."
+
+
 def yyyymm(date: pd.Timestamp) -> int:
     """A date as the number YYYYMM (how month claims are inventoried)."""
     return date.year * 100 + date.month
