@@ -96,6 +96,8 @@ def test_a_new_month_adds_exactly_its_row_and_its_source(tmp_path: Path) -> None
 def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tmp_path: Path) -> None:
     root = curated_copy(tmp_path)
     before = lines(root / "data" / "sources.csv")
+    with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as f:
+        latest = max(r["date_read"] for r in csv.DictReader(f))  # the day the latest sources were read
     append_lead(
         root / "research" / "leads" / "customs_reports_since.csv",
         dict(
@@ -108,7 +110,7 @@ def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tm
             title="A same-day report",
             url="https://aardvark.example.org/same-day",
             date_published="2026-11-30",
-            date_read="2026-12-01",
+            date_read=latest,
             quote="China exported 1,234.5 tonnes of rare earths in May 2027.",
         ),
     )
