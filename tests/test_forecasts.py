@@ -77,14 +77,20 @@ def test_a_condition_that_failed_is_reported_beside_the_outcome() -> None:
 
 
 def test_a_false_premise_says_so() -> None:
-    obs = _obs([("2025-07-17", 1_680_000), ("2025-10-01", 1_700_000)])
+    obs = _obs([("2025-08-28", 1_680_000), ("2025-10-01", 1_700_000)])
     f = _forecast()
     premise = forecasts.premise_at_issue(obs, f)
     assert premise.held is False and "already above the target" in premise.basis
     o = forecasts.score(f, obs, premise=premise)
     assert o.premise_held is False and "was false: Dy oxide, China domestic stood at 1,680,000 CNY/t" in o.reason
-    assert forecasts.premise_at_issue(_obs([("2025-07-17", 1_600_000)]), f).held is True
+    assert forecasts.premise_at_issue(_obs([("2025-08-28", 1_600_000)]), f).held is True
     assert forecasts.premise_at_issue(_obs([]), f).held is None
+
+
+def test_a_premise_is_not_decided_by_an_observation_months_before_the_article() -> None:
+    """'Still below the target on the article's date' needs a price near that date, not one of June."""
+    premise = forecasts.premise_at_issue(_obs([("2025-06-05", 1_600_000)]), _forecast())
+    assert premise.held is None and "2025-06-05" in premise.basis
 
 
 def test_window_readings_are_scored_too() -> None:

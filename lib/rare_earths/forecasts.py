@@ -30,6 +30,8 @@ ARTICLE_DATE = pd.Timestamp("2025-09-10")
 """The day the analysed article was published: forecasts are judged on data after it, premises on data up to it."""
 
 COMPARISONS = ("at least", "above", "at most", "none")
+PREMISE_DAYS = 31
+"""A premise about the article's date rests only on an observation of the month before it."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,12 @@ def premise_at_issue(obs: pd.DataFrame, f: Forecast) -> Check:
     if f.target is None or before.empty:
         return Check(None, f"no observation of {f.series} up to {day(f.issued)}")
     last = before.iloc[-1]
+    if (f.issued - last["date"]).days > PREMISE_DAYS:
+        return Check(
+            None,
+            f"no observation of {f.series} in the {PREMISE_DAYS} days up to {day(f.issued)} "
+            f"(the latest before it is of {day(last['date'])})",
+        )
     already = meets(float(last["value"]), f.target, f.comparison)
     said = f"{f.series} stood at {number(last['value'])} {f.unit} on {day(last['date'])} ({last['publisher']})"
     return Check(not already, f"{said}, {'already' if already else 'not yet'} {f.comparison} the target")
