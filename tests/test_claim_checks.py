@@ -344,3 +344,36 @@ def test_attributions_change_with_the_rows(records_by_section) -> None:
 )
 def test_states_needs_every_phrase(text: str, phrases: tuple, expected: bool) -> None:
     assert claims.states(text, *phrases) is expected
+
+
+def _section_03(quotes) -> dict:
+    """Section 03's records by claim id, on the given quotes."""
+    rates = data.load("exchange_rates")
+    usd = prices.in_usd_per_kg(quotes, rates)
+    return {r.claim_id: r for r in price_claims.check_claims(quotes, rates, usd, *prices.EUROPE_WINDOW, "03")}
+
+
+def test_chinas_dysprosium_and_terbium_figures_are_read_as_oxide_and_as_metal(records_by_section) -> None:
+    """The article's 'price in China' is checked as the oxide Europe's price is for (main reading) and as the
+    metal its figures resemble (another reading); the reason says which reading was checked and with what."""
+    by_id = {r.claim_id: r for r in records_by_section["03"]}
+    tb, dy = by_id["C03-07"], by_id["C03-04"]
+    assert "terbium metal" in tb.readings and "(holds)" in tb.readings.split("terbium metal")[1].split(";")[0]
+    assert tb.verdict == "misleading"  # 8.79 million is China's terbium metal price (8.74-8.78 on 9 May), not oxide
+    assert "oxide" in tb.reason and "metal" in tb.reason and "8.76 million" in tb.reason
+    assert "dysprosium metal" in dy.readings  # a reading of its own, decided only by a quote near early May
+    for word in ("oxide", "metal", "SMM", "CCMN"):
+        assert word in dy.reason, (word, dy.reason)
+
+
+def test_a_metal_quote_far_from_the_comparison_decides_no_reading() -> None:
+    """Without a terbium metal quote within two weeks of early May 2025, the metal reading has no data."""
+    quotes = data.load("prices")
+    far = (
+        (quotes["element"] == "Tb")
+        & (quotes["product"] == "metal")
+        & quotes["date"].between("2025-04-20", "2025-05-22")
+    )
+    by_id = _section_03(quotes[~far])
+    assert "terbium metal" in by_id["C03-07"].readings and "no data" in by_id["C03-07"].readings
+    assert by_id["C03-07"].verdict == "wrong"

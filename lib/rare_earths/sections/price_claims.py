@@ -1,9 +1,10 @@
 """Section 03's claims: the lead's and section 03's price figures checked against the quotes as printed.
 
-Oxide, metal and alloy stay apart: where the article sets a European oxide price against a Chinese figure that
-matches a metal price, the check says so. Ranges are read at their midpoints (the main reading) and at their ends;
-yuan conversions use the sourced central parity nearest the quote, and the one nearest the article's date as
-another reading.
+Oxide, metal and alloy stay apart: China's dysprosium and terbium figures are read as oxide prices (the product
+Europe's prices are for: the main reading) and as metal prices (what the figures resemble: another reading, decided
+only by a metal quote within two weeks of the comparison). Ranges are read at their midpoints (the main reading)
+and at their ends; yuan conversions use the sourced central parity nearest the quote, and the one nearest the
+article's date as another reading.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 
 from .. import units
 from ..robustness import Reading
-from . import prices
+from . import metal_readings, prices
 
 ARTICLE_DATE = "2025-09-10"
 
@@ -51,14 +52,14 @@ def check_claims(
     nikkei = prices.select(quotes, "Dy", "europe", "unspecified")
     nikkei = nikkei[nikkei["date"] < pd.Timestamp(end)].sort_values("date").tail(1)
     at = f"at {rate:.4f} CNY/USD ({rate_date.date()})"
-    dy_cn, tb_cn, tb_metal = (
-        _china(usd, "Dy", "oxide", end),
-        _china(usd, "Tb", "oxide", end),
-        _china(usd, "Tb", "metal", end),
-    )
+    dy_cn, tb_cn = _china(usd, "Dy", "oxide", end), _china(usd, "Tb", "oxide", end)
+    dy_metal, tb_metal = metal_readings.near(usd, "Dy", "metal", end), metal_readings.near(usd, "Tb", "metal", end)
+    mid = lambda r: None if r is None else r["mid"]  # noqa: E731
     dy_alloy = _china(usd, "Dy", "alloy", end)
+    who = metal_readings.who()
     cn = lambda r: (  # noqa: E731
-        f"SMM China {r['element']} {r['product']} {r['date'].date()} {r['low']:,.0f}-{r['high']:,.0f} CNY/t ({r['source_id']})"
+        f"{who.get(r['source_id'], 'SMM')} China {r['element']} {r['product']} {r['date'].date()} "
+        f"{r['low']:,.0f}-{r['high']:,.0f} CNY/t ({r['source_id']})"
     )
     ratio = lambda eu_usd, cn_cny: _to_cny_t(eu_usd, rate) / cn_cny  # noqa: E731
     july = _month(usd, "NdPr", "oxide", ["2025-07"])
@@ -136,15 +137,22 @@ def check_claims(
         claims.check(
             "C03-04",
             dy_cn["mid"],
-            f"{cn(dy_cn)}, midpoint; no dysprosium metal quote is in the data; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t",
+            f"{cn(dy_cn)}, midpoint (oxide, the product of Europe's price); dysprosium metal: "
+            + (
+                f"{cn(dy_metal)}"
+                if dy_metal is not None
+                else f"no quote within {metal_readings.NEAR_DAYS} days of {end} (nearest: {metal_readings.metal_around(usd, 'Dy', end)})"
+            )
+            + f"; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t",
             notebook,
             readings=[
                 Reading("range low end", dy_cn["low"], True),
                 Reading("range high end", dy_cn["high"], True),
                 Reading("dysprosium-iron alloy", dy_alloy["mid"]),
-                Reading("a dysprosium metal price (none is in the data)", None),
+                Reading("dysprosium metal instead of oxide, nearest early May 2025", mid(dy_metal)),
             ],
             data_date=str(dy_cn["date"].date()),
+            note=metal_readings.metal_note("Dy", dy_metal, usd, end, c("C03-04")),
         ),
         claims.check(
             "C03-05",
@@ -155,6 +163,10 @@ def check_claims(
             readings=[
                 Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"]), True),
                 Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"]), True),
+                Reading(
+                    "against China's dysprosium metal price",
+                    None if dy_metal is None else ratio(dy.new_mid, dy_metal["mid"]),
+                ),
             ],
             data_date=f"{end}; {dy_cn['date'].date()}",
             sources=[str(dy_new["source_id"]), str(dy_cn["source_id"]), rate_sid],
@@ -175,15 +187,20 @@ def check_claims(
         claims.check(
             "C03-07",
             tb_cn["mid"],
-            f"{cn(tb_cn)}, midpoint; the article's figure is close to China's terbium METAL price ({cn(tb_metal)}), not its oxide price",
+            f"{cn(tb_cn)}, midpoint (oxide, the product of Europe's price); terbium metal: "
+            + (
+                f"{cn(tb_metal)}"
+                if tb_metal is not None
+                else f"no quote within {metal_readings.NEAR_DAYS} days of {end}"
+            ),
             notebook,
             readings=[
                 Reading("range low end", tb_cn["low"], True),
                 Reading("range high end", tb_cn["high"], True),
-                Reading("terbium metal instead of oxide", tb_metal["mid"]),
+                Reading("terbium metal instead of oxide, nearest early May 2025", mid(tb_metal)),
             ],
             data_date=str(tb_cn["date"].date()),
-            note=f"The article's figure is close to China's terbium metal price ({tb_metal['mid'] / 1e6:.2f} million yuan a tonne), not its oxide price.",
+            note=metal_readings.metal_note("Tb", tb_metal, usd, end, c("C03-07")),
         ),
         claims.check(
             "C03-08",
@@ -198,12 +215,18 @@ def check_claims(
                 Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"]), True),
                 Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"]), True),
                 Reading(
-                    "against China's terbium metal price (the article's comparison)", ratio(tb.new_mid, tb_metal["mid"])
+                    "against China's terbium metal price (the article's comparison)",
+                    None if tb_metal is None else ratio(tb.new_mid, tb_metal["mid"]),
                 ),
             ],
             data_date=f"{end}; {tb_cn['date'].date()}",
             sources=[str(tb_new["source_id"]), str(tb_cn["source_id"]), rate_sid],
-            note=f"Against China's terbium metal price it comes to {ratio(tb.new_mid, tb_metal['mid']):.1f} times: the article compares oxide with metal.",
+            note="Against China's terbium metal price, the other reading, "
+            + (
+                f"it comes to {ratio(tb.new_mid, tb_metal['mid']):.2f} times: the article compares oxide with metal."
+                if tb_metal is not None
+                else f"it is not checked: no metal quote within {metal_readings.NEAR_DAYS} days of the comparison was found."
+            ),
         ),
         claims.check(
             "C03-09",
