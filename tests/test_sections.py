@@ -92,6 +92,12 @@ def test_premiums_pair_nearby_quotes_only() -> None:
 # ------------------------------------------------------------------ policy (02)
 
 
+def test_policy_timeline_says_which_dates_were_announced_in_advance() -> None:
+    record = policy.timeline(data.load("policy_events")).set_index("event_id")
+    assert record.loc["E30", "date_kind"] == "scheduled"  # the suspension's scheduled end, 10 November 2026
+    assert record.loc["E27", "date_kind"] == "happened"  # the announcement of 7 November 2025
+
+
 def test_policy_record_dates_the_claims_from_the_data() -> None:
     events = data.load("policy_events")
     controls = policy.first(events, "export_control", element="Dy")

@@ -35,7 +35,8 @@ ARTICLE_DATE = "2025-09-10"
 
 
 def timeline(events: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
-    """The dated measures, oldest first, from `since` on, with readable category labels."""
+    """The dated measures, oldest first, from `since` on, with readable category labels and whether each date had
+    happened by its source's publication or was scheduled."""
     rows = events if since is None else events[events["date"] >= pd.Timestamp(since)]
     out = rows.sort_values(["date", "event_id"]).assign(what=lambda f: f["category"].map(CATEGORY_LABELS))
     return out[
@@ -43,6 +44,7 @@ def timeline(events: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
             "event_id",
             "date",
             "date_precision",
+            "date_kind",
             "what",
             "authority",
             "instrument",
