@@ -353,17 +353,42 @@ def _section_03(quotes) -> dict:
     return {r.claim_id: r for r in price_claims.check_claims(quotes, rates, usd, *prices.EUROPE_WINDOW, "03")}
 
 
+def _reading(record, name: str) -> str:
+    """The outcome a ledger's readings column gives one named reading."""
+    return record.readings.split(name, 1)[1].split(";")[0]
+
+
 def test_chinas_dysprosium_and_terbium_figures_are_read_as_oxide_and_as_metal(records_by_section) -> None:
-    """The article's 'price in China' is checked as the oxide Europe's price is for (main reading) and as the
-    metal its figures resemble (another reading); the reason says which reading was checked and with what."""
+    """The article's undated 'price in China' is set against the range of China's quotes within two weeks of the
+    comparison (6 May 2025), as oxide (main reading) and as metal (another reading); the reason says which reading
+    was checked, with the range, its dates and publishers."""
     by_id = {r.claim_id: r for r in records_by_section["03"]}
     tb, dy = by_id["C03-07"], by_id["C03-04"]
-    assert "terbium metal" in tb.readings and "(holds)" in tb.readings.split("terbium metal")[1].split(";")[0]
-    assert tb.verdict == "misleading"  # 8.79 million is China's terbium metal price (8.74-8.78 on 9 May), not oxide
-    assert "oxide" in tb.reason and "metal" in tb.reason and "8.76 million" in tb.reason
-    assert "dysprosium metal" in dy.readings  # a reading of its own, decided only by a quote near early May
-    for word in ("oxide", "metal", "SMM", "CCMN"):
+    assert tb.verdict == "misleading"  # 8.79 million lies within China's terbium METAL quotes of those weeks
+    assert "(holds)" in _reading(tb, "terbium metal") and "(fails)" in _reading(tb, "main reading")
+    for word in ("oxide", "metal", "SMM", "22 April 2025", "8.35", "8.98"):
+        assert word in tb.reason, (word, tb.reason)
+    assert dy.verdict == "wrong"
+    assert "(fails)" in _reading(dy, "dysprosium metal")  # decided now: CCMN's metal quotes of 13 and 16 May
+    for word in ("oxide", "metal", "SMM", "CCMN", "2.08 million", "13 May 2025"):
         assert word in dy.reason, (word, dy.reason)
+
+
+def test_the_ratios_are_judged_over_the_same_two_weeks(records_by_section) -> None:
+    """'2.4 times' and 'threefold' hold only against China's metal price; the reason gives both ranges of the ratio."""
+    by_id = {r.claim_id: r for r in records_by_section["03"]}
+    for cid, metal in (("C03-05", "dysprosium metal"), ("C03-08", "terbium metal")):
+        r = by_id[cid]
+        assert r.verdict == "misleading", (cid, r.reason)
+        assert "(holds)" in _reading(r, metal) and "(fails)" in _reading(r, "main reading")
+        assert "oxide" in r.reason and "metal" in r.reason and "times" in r.reason
+
+
+def test_the_china_figures_keep_the_articles_precision() -> None:
+    """2.03 and 8.79 million are judged at their own rounding (±5,000 yuan), not widened to a share of the quote."""
+    inv = claims.inventory()
+    for cid in ("C03-04", "C03-07"):
+        assert (inv.loc[cid, "tolerance"], inv.loc[cid, "tolerance_kind"]) == (5000, "absolute")
 
 
 def test_a_metal_quote_far_from_the_comparison_decides_no_reading() -> None:
