@@ -190,3 +190,10 @@ def test_the_index_card_counts_the_scorecard_notebook_08_wrote(tmp_path) -> None
     entry = index.since_entry(tmp_path)
     assert entry["counts"] == {scale.CAME_TRUE: 1, scale.DID_NOT_COME_TRUE: 0, scale.NOT_YET_DECIDABLE: 1}
     assert entry["as_of"] == "2026-02-05" and len(entry["rows"]) == 2
+
+
+def test_a_figure_in_a_forecast_reason_keeps_at_most_four_significant_digits() -> None:
+    """A range midpoint such as 1,627,500 yuan is written as 1.63 million; round figures stay as they are."""
+    assert forecasts.number(1_627_500) == "1.63 million"
+    assert forecasts.number(1_700_000) == "1,700,000"
+    assert forecasts.number(2.45) == "2.45"
