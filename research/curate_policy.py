@@ -6,6 +6,11 @@ figures printed in thousand tonnes are written in tonnes (the printed figure sta
 where sources disagree on one quota, one figure is kept (a source read first-hand before a report
 about it, then the first found) and the others go to `note`. Rows without a figure (2025: no
 quota volume published; no export quota since 2015) stay out of the data; the notebook says so.
+
+Each event says whether its date had `happened` by its source's publication or was `scheduled` (announced in
+advance: an entry into force, the end of a suspension); a scheduled date is not an observation, so "data as of"
+counts such a row as of its source's publication. A lead whose source is dated (YYYY-MM-DD) must agree: a date
+after the publication cannot have happened, one on or before it is no longer only scheduled.
 """
 
 import re
@@ -13,6 +18,7 @@ import re
 from curation import DATA, Sources, read_leads, write_csv
 
 RANK = {"sourced": 0, "secondary": 1, "unverified_recall": 2}
+DATE_KINDS = ("happened", "scheduled")
 
 
 def iso(date, precision):
@@ -34,6 +40,25 @@ def source(src, r):
     )
 
 
+def date_kind(r, where):
+    """The lead's `date_kind`, refused (naming file and line) when it is neither word or contradicts the source's date."""
+    kind, published = r.get("date_kind", ""), (r["date_published"] or "")[:10]
+    if kind not in DATE_KINDS:
+        raise ValueError(f"{where}: date_kind {kind!r} is not {' or '.join(DATE_KINDS)}")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published):
+        date = iso(r["date"], r["date_precision"])
+        if kind == "happened" and date > published:
+            raise ValueError(
+                f"{where}: {r['event_id']} is dated {date}; its source, published {published}, "
+                "cannot report it as happened: say scheduled"
+            )
+        if kind == "scheduled" and date <= published:
+            raise ValueError(
+                f"{where}: {r['event_id']} is dated {date}; its source, published {published}, is later: say happened"
+            )
+    return kind
+
+
 def tonnes(value, unit):
     """A printed quota ('135,000', '30, 610', '10.14' kt) in tonnes, as a plain decimal string."""
     number = float(value.replace(",", "").replace(" ", ""))
@@ -45,12 +70,18 @@ def tonnes(value, unit):
 def build(src: Sources) -> int:
     """Write the two policy files; return their total row count."""
     events = []
-    for r in read_leads("policy_events.csv") + read_leads("policy_events_since.csv"):
+    leads = [
+        (f"research/leads/{name} line {n}", r)
+        for name in ("policy_events.csv", "policy_events_since.csv")
+        for n, r in enumerate(read_leads(name), start=2)
+    ]
+    for where, r in leads:
         events.append(
             dict(
                 event_id=r["event_id"],
                 date=iso(r["date"], r["date_precision"]),
                 date_precision=r["date_precision"],
+                date_kind=date_kind(r, where),
                 authority=r["authority"],
                 instrument=r["instrument"],
                 category=r["category"],

@@ -174,10 +174,10 @@ LEFT_OUT = {
 
 
 def number(text):
-    """A price as printed ('1.74', '82.50', '6.15 million', '90850') as a plain decimal string."""
+    """A price as printed ('1.74', '82.50', '6.15 million', '90850', '215.75万') as a plain decimal string."""
     text = text.strip()
-    mult = 1_000_000 if text.endswith("million") else 1
-    value = float(text.replace("million", "").replace(",", "").strip()) * mult
+    mult = 1_000_000 if text.endswith("million") else 10_000 if text.endswith("万") else 1
+    value = float(text.replace("million", "").replace("万", "").replace(",", "").strip()) * mult
     return f"{value:.10g}"
 
 
@@ -204,12 +204,21 @@ SINCE_FIELDS = ["date", "date_precision", "element", "product", "market", "asses
 def since_rows(src: Sources) -> list[dict]:
     """Rows of leads/price_reports_since.csv (quotes dated after the article; each lead row states its own
     date, market, product and range, so it needs no PICKS entry): one price row each."""
+    return described_rows(src, "price_reports_since.csv", after=ARTICLE_DATE)
+
+
+def added_rows(src: Sources) -> list[dict]:
+    """Rows of leads/price_reports_added.csv: quotes of any date read after the first curation, each with its
+    date read, in the self-describing columns of price_reports_since.csv."""
+    return described_rows(src, "price_reports_added.csv")
+
+
+def described_rows(src: Sources, name: str, after: str = "") -> list[dict]:
+    """One price row per row of a self-describing leads file (a date on or before `after` is refused)."""
     out = []
-    for n, r in enumerate(read_leads("price_reports_since.csv"), start=2):
-        if r["date"] <= ARTICLE_DATE:
-            raise ValueError(
-                f"research/leads/price_reports_since.csv line {n}: date {r['date']} is not after {ARTICLE_DATE}"
-            )
+    for n, r in enumerate(read_leads(name), start=2):
+        if after and r["date"] <= after:
+            raise ValueError(f"research/leads/{name} line {n}: date {r['date']} is not after {after}")
         row = {k: r[k] for k in SINCE_FIELDS}
         row["low"], row["high"] = number(r["low"]), number(r["high"] or r["low"])
         shown = r["date_published"]
@@ -265,7 +274,7 @@ def build(src: Sources) -> int:
                 note=note,
             )
         )
-    out += since_rows(src)
+    out += since_rows(src) + added_rows(src)
     out.sort(key=lambda x: (x["element"], x["market"], x["date"], x["product"], x["source_id"]))
     write_csv(DATA / "prices.csv", list(out[0]), out)
     rates = []

@@ -36,7 +36,7 @@ def host(url):
     """Short name of a page's site, for source ids (an IP address or all-digit subdomain is 'mirror')."""
     h = urlparse(url).netloc.lower()
     h = re.sub(
-        r"^(www\.|en\.|m\.|wap\.|test\.|business\.|investors\.|international\.|news\.|script\.|forum\.|preview\.)",
+        r"^(www\.|en\.|m\.|pb\.|ni\.|wap\.|test\.|business\.|investors\.|international\.|news\.|script\.|forum\.|preview\.)",
         "",
         h,
     )

@@ -110,6 +110,24 @@ def test_every_decided_verdict_names_the_date_of_its_data(records_by_section) ->
     assert undated == []
 
 
+def _starts(period: str) -> list[pd.Timestamp]:
+    """The first day of each date, month or year a data_date names ('2025-07' -> 1 July 2025)."""
+    found = re.findall(r"\d{4}(?:-\d{2}){0,2}", period)
+    return [pd.Timestamp(t if len(t) == 10 else f"{t}-01" if len(t) == 7 else f"{t}-01-01") for t in found]
+
+
+def test_no_data_date_is_later_than_the_sources_it_cites(records_by_section) -> None:
+    """A verdict's data cannot postdate every source it cites: a date announced in advance is not an observation."""
+    published = pd.to_datetime(data.sources().set_index("source_id")["date_published"], errors="coerce")
+    late = {}
+    for r in _all(records_by_section):
+        days = [published.get(s.strip()) for s in r.sources.split(";") if s.strip()]
+        days = [d for d in days if d is not None and not pd.isna(d)]
+        if days and _starts(r.data_date) and max(_starts(r.data_date)) > max(days):
+            late[r.claim_id] = (r.data_date, r.sources)
+    assert late == {}
+
+
 INTERNAL = re.compile(
     r"attribution|direction|\bratio\b|_|\(rare_earths|rare_earths\.|\.csv|\bdata/|-undated|-\d{4}-\d{2}-\d{2}\b|\bMCS \d|"
     r"\bGACC\b|claimed_value|computed_value|tolerance|\bnan\b|yyyymm|\b\d{6}\b"
@@ -326,3 +344,61 @@ def test_attributions_change_with_the_rows(records_by_section) -> None:
 )
 def test_states_needs_every_phrase(text: str, phrases: tuple, expected: bool) -> None:
     assert claims.states(text, *phrases) is expected
+
+
+def _section_03(quotes) -> dict:
+    """Section 03's records by claim id, on the given quotes."""
+    rates = data.load("exchange_rates")
+    usd = prices.in_usd_per_kg(quotes, rates)
+    return {r.claim_id: r for r in price_claims.check_claims(quotes, rates, usd, *prices.EUROPE_WINDOW, "03")}
+
+
+def _reading(record, name: str) -> str:
+    """The outcome a ledger's readings column gives one named reading."""
+    return record.readings.split(name, 1)[1].split(";")[0]
+
+
+def test_chinas_dysprosium_and_terbium_figures_are_read_as_oxide_and_as_metal(records_by_section) -> None:
+    """The article's undated 'price in China' is set against the range of China's quotes within two weeks of the
+    comparison (6 May 2025), as oxide (main reading) and as metal (another reading); the reason says which reading
+    was checked, with the range, its dates and publishers."""
+    by_id = {r.claim_id: r for r in records_by_section["03"]}
+    tb, dy = by_id["C03-07"], by_id["C03-04"]
+    assert tb.verdict == "misleading"  # 8.79 million lies within China's terbium METAL quotes of those weeks
+    assert "(holds)" in _reading(tb, "terbium metal") and "(fails)" in _reading(tb, "main reading")
+    for word in ("oxide", "metal", "SMM", "22 April 2025", "8.35", "8.98"):
+        assert word in tb.reason, (word, tb.reason)
+    assert dy.verdict == "wrong"
+    assert "(fails)" in _reading(dy, "dysprosium metal")  # decided now: CCMN's metal quotes of 13 and 16 May
+    for word in ("oxide", "metal", "SMM", "CCMN", "2.08 million", "13 May 2025"):
+        assert word in dy.reason, (word, dy.reason)
+
+
+def test_the_ratios_are_judged_over_the_same_two_weeks(records_by_section) -> None:
+    """'2.4 times' and 'threefold' hold only against China's metal price; the reason gives both ranges of the ratio."""
+    by_id = {r.claim_id: r for r in records_by_section["03"]}
+    for cid, metal in (("C03-05", "dysprosium metal"), ("C03-08", "terbium metal")):
+        r = by_id[cid]
+        assert r.verdict == "misleading", (cid, r.reason)
+        assert "(holds)" in _reading(r, metal) and "(fails)" in _reading(r, "main reading")
+        assert "oxide" in r.reason and "metal" in r.reason and "times" in r.reason
+
+
+def test_the_china_figures_keep_the_articles_precision() -> None:
+    """2.03 and 8.79 million are judged at their own rounding (±5,000 yuan), not widened to a share of the quote."""
+    inv = claims.inventory()
+    for cid in ("C03-04", "C03-07"):
+        assert (inv.loc[cid, "tolerance"], inv.loc[cid, "tolerance_kind"]) == (5000, "absolute")
+
+
+def test_a_metal_quote_far_from_the_comparison_decides_no_reading() -> None:
+    """Without a terbium metal quote within two weeks of early May 2025, the metal reading has no data."""
+    quotes = data.load("prices")
+    far = (
+        (quotes["element"] == "Tb")
+        & (quotes["product"] == "metal")
+        & quotes["date"].between("2025-04-20", "2025-05-22")
+    )
+    by_id = _section_03(quotes[~far])
+    assert "terbium metal" in by_id["C03-07"].readings and "no data" in by_id["C03-07"].readings
+    assert by_id["C03-07"].verdict == "wrong"

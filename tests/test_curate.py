@@ -96,6 +96,8 @@ def test_a_new_month_adds_exactly_its_row_and_its_source(tmp_path: Path) -> None
 def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tmp_path: Path) -> None:
     root = curated_copy(tmp_path)
     before = lines(root / "data" / "sources.csv")
+    with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as f:
+        latest = max(r["date_read"] for r in csv.DictReader(f))  # the day the latest sources were read
     append_lead(
         root / "research" / "leads" / "customs_reports_since.csv",
         dict(
@@ -108,7 +110,7 @@ def test_a_source_read_on_the_same_day_as_earlier_ones_is_still_appended_last(tm
             title="A same-day report",
             url="https://aardvark.example.org/same-day",
             date_published="2026-11-30",
-            date_read="2026-12-01",
+            date_read=latest,
             quote="China exported 1,234.5 tonnes of rare earths in May 2027.",
         ),
     )
@@ -127,3 +129,36 @@ def test_a_price_quote_dated_before_the_article_is_refused(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
     assert done.returncode != 0
     assert "price_reports_since.csv line" in done.stderr and "is not after 2025-09-10" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("date_kind", "published", "message"),
+    [
+        ("happened", "2026-06-01", "its source, published 2026-06-01, cannot report it as happened"),
+        ("scheduled", "2026-08-01", "its source, published 2026-08-01, is later: say happened"),
+        ("maybe", "", "date_kind 'maybe' is not happened or scheduled"),
+    ],
+)
+def test_a_policy_event_must_say_whether_its_date_had_happened_by_its_source(
+    tmp_path: Path, date_kind: str, published: str, message: str
+) -> None:
+    root = curated_copy(tmp_path)
+    append_lead(
+        root / "research" / "leads" / "policy_events_since.csv",
+        dict(
+            event_id="E99",
+            date="2026-07-01",
+            date_precision="day",
+            date_kind=date_kind,
+            category="other",
+            source_publisher="Example",
+            source_title="x",
+            url="https://example.org/e99",
+            date_published=published,
+            verification="sourced",
+            date_read="2026-12-02",
+        ),
+    )
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "policy_events_since.csv line" in done.stderr and message in done.stderr

@@ -77,14 +77,20 @@ def test_a_condition_that_failed_is_reported_beside_the_outcome() -> None:
 
 
 def test_a_false_premise_says_so() -> None:
-    obs = _obs([("2025-07-17", 1_680_000), ("2025-10-01", 1_700_000)])
+    obs = _obs([("2025-08-28", 1_680_000), ("2025-10-01", 1_700_000)])
     f = _forecast()
     premise = forecasts.premise_at_issue(obs, f)
     assert premise.held is False and "already above the target" in premise.basis
     o = forecasts.score(f, obs, premise=premise)
     assert o.premise_held is False and "was false: Dy oxide, China domestic stood at 1,680,000 CNY/t" in o.reason
-    assert forecasts.premise_at_issue(_obs([("2025-07-17", 1_600_000)]), f).held is True
+    assert forecasts.premise_at_issue(_obs([("2025-08-28", 1_600_000)]), f).held is True
     assert forecasts.premise_at_issue(_obs([]), f).held is None
+
+
+def test_a_premise_is_not_decided_by_an_observation_months_before_the_article() -> None:
+    """'Still below the target on the article's date' needs a price near that date, not one of June."""
+    premise = forecasts.premise_at_issue(_obs([("2025-06-05", 1_600_000)]), _forecast())
+    assert premise.held is None and "2025-06-05" in premise.basis
 
 
 def test_window_readings_are_scored_too() -> None:
@@ -140,6 +146,35 @@ def test_data_as_of_skips_projected_years() -> None:
     )
 
 
+def _policy_dir(tmp_path, rows: str, published: dict[str, str]):
+    """A data folder holding the real descriptor, a policy record of `rows` and the sources they cite."""
+    import shutil
+
+    from rare_earths import paths
+
+    shutil.copy(paths.DATA_DIR / "datapackage.json", tmp_path / "datapackage.json")
+    (tmp_path / "policy_events.csv").write_text("event_id,date,date_kind,source_id\n" + rows, encoding="utf-8")
+    lines = "".join(f"{sid},{day}\n" for sid, day in published.items())
+    (tmp_path / "sources.csv").write_text("source_id,date_published\n" + lines, encoding="utf-8")
+    return tmp_path
+
+
+def test_data_as_of_counts_a_scheduled_date_only_as_of_its_source(tmp_path) -> None:
+    """A date announced in advance is no observation: the row counts as of its source's publication, if dated."""
+    rows = "E1,2025-11-07,happened,a\nE2,2026-11-10,scheduled,b\n"
+    assert data.as_of(["data/policy_events.csv"], _policy_dir(tmp_path, rows, {"a": "", "b": ""})) == "2025-11-07"
+    dated = _policy_dir(tmp_path, rows, {"a": "", "b": "2025-11-20"})
+    assert data.as_of(["data/policy_events.csv"], dated) == "2025-11-20"  # the source observed the announcement
+
+
+def test_data_as_of_of_the_real_policy_record_is_no_later_than_its_sources() -> None:
+    """No page may say its policy data end after the latest publication of a source the record cites."""
+    events, sources = data.load("policy_events"), data.sources().set_index("source_id")
+    published = pd.to_datetime(sources.loc[events["source_id"].unique(), "date_published"]).max()
+    assert pd.Timestamp(data.as_of(["data/policy_events.csv"])) <= published
+    assert set(events["date_kind"]) <= {"happened", "scheduled"}
+
+
 def test_the_index_card_counts_the_scorecard_notebook_08_wrote(tmp_path) -> None:
     from rare_earths.site import index
 
@@ -155,3 +190,10 @@ def test_the_index_card_counts_the_scorecard_notebook_08_wrote(tmp_path) -> None
     entry = index.since_entry(tmp_path)
     assert entry["counts"] == {scale.CAME_TRUE: 1, scale.DID_NOT_COME_TRUE: 0, scale.NOT_YET_DECIDABLE: 1}
     assert entry["as_of"] == "2026-02-05" and len(entry["rows"]) == 2
+
+
+def test_a_figure_in_a_forecast_reason_keeps_at_most_four_significant_digits() -> None:
+    """A range midpoint such as 1,627,500 yuan is written as 1.63 million; round figures stay as they are."""
+    assert forecasts.number(1_627_500) == "1.63 million"
+    assert forecasts.number(1_700_000) == "1,700,000"
+    assert forecasts.number(2.45) == "2.45"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from rare_earths import claims, data, paths, units
-from rare_earths.sections import defense, outlook, policy, prices, shares
+from rare_earths.sections import defense, outlook, policy, price_windows, prices, shares
 
 
 def _quotes(rows: list[tuple]) -> pd.DataFrame:
@@ -89,7 +89,56 @@ def test_premiums_pair_nearby_quotes_only() -> None:
     )
 
 
+def _terbium_metal(days_and_ranges: list[tuple[int, float, float]]) -> pd.DataFrame:
+    """China terbium metal quotes at days from 6 May 2025: (days, low, high) in CNY/t."""
+    day = pd.Timestamp("2025-05-06")
+    rows = [
+        ((day + pd.Timedelta(days=d)).date().isoformat(), "Tb", "metal", "china_domestic", lo, hi, "CNY/t")
+        for d, lo, hi in days_and_ranges
+    ]
+    return _quotes(rows).assign(mid=lambda f: (f["low"] + f["high"]) / 2)
+
+
+def test_an_undated_figure_is_set_against_the_range_of_quotes_within_two_weeks() -> None:
+    """Quotes 20 days away are outside; the range runs from the lowest low to the highest high of those inside."""
+    usd = _terbium_metal(
+        [(-20, 8.0e6, 8.1e6), (-10, 8.35e6, 8.40e6), (3, 8.70e6, 8.74e6), (13, 8.90e6, 8.98e6), (20, 9.5e6, 9.6e6)]
+    )
+    s = price_windows.span(usd, "Tb", "metal", "2025-05-06")
+    assert (s.low, s.high, s.count) == (8.35e6, 8.98e6, 3)
+    assert (s.first, s.last) == (pd.Timestamp("2025-04-26"), pd.Timestamp("2025-05-19"))
+    assert s.period == "2025-04-26/2025-05-19"
+    assert s.nearest(8.79e6) == 8.79e6 and s.nearest(9.2e6) == 8.98e6 and s.nearest(2.03e6) == 8.35e6
+    assert price_windows.span(usd, "Tb", "oxide", "2025-05-06") is None
+    assert price_windows.span(usd, "Tb", "metal", "2025-06-30") is None  # nothing within two weeks
+
+
+def test_a_figure_inside_the_range_holds_at_its_rounding_though_no_days_quote_matches_it() -> None:
+    """8.79 million (±5,000) is off every day's midpoint here (8.375, 8.72, 8.94 million) but inside the range."""
+    usd = _terbium_metal([(-10, 8.35e6, 8.40e6), (3, 8.70e6, 8.74e6), (13, 8.90e6, 8.98e6)])
+    s = price_windows.span(usd, "Tb", "metal", "2025-05-06")
+    assert all(abs(m - 8.79e6) > 5000 for m in usd["mid"])
+    assert claims.outcome(8.79e6, s.nearest(8.79e6), "level", 5000, "absolute") == "holds"
+    assert claims.outcome(8.34e6, s.nearest(8.34e6), "level", 5000, "absolute") == "fails"
+    assert (
+        claims.outcome(8.346e6, s.nearest(8.346e6), "level", 5000, "absolute") == "holds"
+    )  # its rounding touches the range
+
+
+def test_a_ratio_over_the_window_runs_from_the_highest_to_the_lowest_chinese_quote() -> None:
+    usd = _terbium_metal([(-10, 8.0e6, 8.4e6), (3, 8.6e6, 9.0e6)])
+    s = price_windows.span(usd, "Tb", "metal", "2025-05-06")
+    low, high = price_windows.ratio_range(21.6e6, s)
+    assert low == pytest.approx(21.6 / 9.0) and high == pytest.approx(21.6 / 8.0)
+
+
 # ------------------------------------------------------------------ policy (02)
+
+
+def test_policy_timeline_says_which_dates_were_announced_in_advance() -> None:
+    record = policy.timeline(data.load("policy_events")).set_index("event_id")
+    assert record.loc["E30", "date_kind"] == "scheduled"  # the suspension's scheduled end, 10 November 2026
+    assert record.loc["E27", "date_kind"] == "happened"  # the announcement of 7 November 2025
 
 
 def test_policy_record_dates_the_claims_from_the_data() -> None:

@@ -136,7 +136,8 @@ def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
 
     `inputs` are project-relative paths (a notebook's `rare_earths.inputs`); dates come from each dataset's date
     fields, its `month` (YYYY-MM) and its integer `year`; the sources catalogue, the claims and projected rows are not
-    data shown.
+    data shown. A row whose `date_kind` is `scheduled` (a date announced in advance, such as the end of a suspension)
+    is no observation: it counts as of its source's publication date, or not at all when the source is undated.
     Returns '' when none of the files holds a date.
     """
     import csv
@@ -145,6 +146,7 @@ def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
     descriptor = read_descriptor(data_dir / "datapackage.json")
     by_path = {f"data/{r['path']}": r for r in descriptor["resources"]}
     best: tuple[pd.Timestamp, str] | None = None
+    published: dict[str, str] | None = None
     for name in inputs:
         res = by_path.get(name)
         if res is None or res["name"] in NOT_DATED or not (data_dir / res["path"]).exists():
@@ -155,12 +157,26 @@ def as_of(inputs: list[str], data_dir: Path | None = None) -> str:
             for row in csv.DictReader(f):
                 if row.get("projection") == "true":  # a projected year (stage_shares: 'by 2035') is not data
                     continue
+                if row.get("date_kind") == "scheduled":  # announced in advance: observed when its source was published
+                    published = _published(data_dir) if published is None else published
+                    row = {col: published.get(row.get("source_id", ""), "") for col in dated}
                 for col in dated:
                     text = (row.get(col) or "").strip()
                     end = _period_end(text)
                     if end is not None and (best is None or end > best[0]):
                         best = (end, text)
     return "" if best is None else best[1]
+
+
+def _published(data_dir: Path) -> dict[str, str]:
+    """Each source's publication date (YYYY-MM-DD) by source id, from the sources catalogue ('' when undated)."""
+    import csv
+    import re
+
+    with open(data_dir / "sources.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    day = re.compile(r"\d{4}-\d{2}-\d{2}")
+    return {r["source_id"]: r["date_published"] if day.fullmatch(r.get("date_published") or "") else "" for r in rows}
 
 
 def _period_end(text: str) -> pd.Timestamp | None:

@@ -24,12 +24,15 @@ from dataclasses import asdict, dataclass, fields
 
 import pandas as pd
 
+from . import reasons
 from .scale import CAME_TRUE, DID_NOT_COME_TRUE, NOT_YET_DECIDABLE
 
 ARTICLE_DATE = pd.Timestamp("2025-09-10")
 """The day the analysed article was published: forecasts are judged on data after it, premises on data up to it."""
 
 COMPARISONS = ("at least", "above", "at most", "none")
+PREMISE_DAYS = 31
+"""A premise about the article's date rests only on an observation of the month before it."""
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,14 @@ def premise_at_issue(obs: pd.DataFrame, f: Forecast) -> Check:
     if f.target is None or before.empty:
         return Check(None, f"no observation of {f.series} up to {day(f.issued)}")
     last = before.iloc[-1]
+    if (f.issued - last["date"]).days > PREMISE_DAYS:
+        return Check(
+            None,
+            f"no observation of {f.series} in the {PREMISE_DAYS} days up to {day(f.issued)} "
+            f"(the latest before it is of {day(last['date'])})",
+        )
     already = meets(float(last["value"]), f.target, f.comparison)
-    said = f"{f.series} stood at {number(last['value'])} {f.unit} on {day(last['date'])} ({last['publisher']})"
+    said = f"{f.series} stood at {number(last['value'])} {f.unit} on {day(last['date'])} ({_by(last)})"
     return Check(not already, f"{said}, {'already' if already else 'not yet'} {f.comparison} the target")
 
 
@@ -136,12 +145,12 @@ def score(
     near = closest(obs, f)
     if hit is not None:
         word, row = CAME_TRUE, hit
-        core = f"{f.series} reached {number(hit['value'])} {f.unit} on {day(hit['date'])} ({hit['publisher']})"
+        core = f"{f.series} reached {number(hit['value'])} {f.unit} on {day(hit['date'])} ({_by(hit)})"
     elif f.target is not None and f.comparison != "none" and window_closed(obs, f) and near is not None:
         word, row = DID_NOT_COME_TRUE, near
         core = (
             f"by the end of the window ({day(f.window_end)}) {f.series} came closest at {number(near['value'])} {f.unit} "
-            f"on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
+            f"on {day(near['date'])} ({_by(near)}), {_gap(near['value'], f)}"
         )
     else:
         word, row = NOT_YET_DECIDABLE, near
@@ -171,7 +180,7 @@ def _undecided(f: Forecast, obs: pd.DataFrame, near: pd.Series | None) -> str:
     if near is None:
         last = f"; the latest is of {day(obs['date'].max())}" if not obs.empty else "; there is none at all"
         return f"no observation of {f.series} falls after the article{' and within the window' if f.window_end is not None else ''}{last}"
-    peak = f"the closest so far is {number(near['value'])} {f.unit} on {day(near['date'])} ({near['publisher']}), {_gap(near['value'], f)}"
+    peak = f"the closest so far is {number(near['value'])} {f.unit} on {day(near['date'])} ({_by(near)}), {_gap(near['value'], f)}"
     if f.window_end is None:
         return f"the article gives no window and the target is not met yet: {peak}"
     return f"the window runs to {day(f.window_end)} but the data stop on {day(obs['date'].max())}: {peak}"
@@ -218,9 +227,16 @@ def day(value: pd.Timestamp | None) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
+def _by(row: pd.Series) -> str:
+    """The publisher of an observation by the name a reader knows ('CCMN', not its full entry)."""
+    return reasons.short(str(row["publisher"]))
+
+
 def number(value: float) -> str:
-    """A figure for a sentence: thousands separators, no needless decimals."""
+    """A figure for a sentence: thousands separators, no needless decimals, at most four significant digits."""
     value = float(value)
+    if abs(value) >= 100 and len(f"{abs(value):.0f}".rstrip("0")) > 4:  # a midpoint such as 1,627,500
+        return reasons.amount(value)
     return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:,.3g}"
 
 

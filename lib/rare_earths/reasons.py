@@ -129,6 +129,8 @@ def sentence(kind: str, verdict: str, **fields: str) -> str:
         Verdict=verdict[0].upper() + verdict[1:], note=f" {note.strip()}" if note.strip() else "", **fields
     )
     text = re.sub(r"(\w)s's\b", r"\1s'", text)  # "other publishers' figures", "Reuters' figures"
+    if " and " in fields.get("by", ""):  # "SMM and CCMN give", not "gives"
+        text = text.replace(f"{fields['by']} gives ", f"{fields['by']} give ", 1)
     return re.sub(r"\.\.", ".", text)
 
 

@@ -35,7 +35,8 @@ ARTICLE_DATE = "2025-09-10"
 
 
 def timeline(events: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
-    """The dated measures, oldest first, from `since` on, with readable category labels."""
+    """The dated measures, oldest first, from `since` on, with readable category labels and whether each date had
+    happened by its source's publication or was scheduled."""
     rows = events if since is None else events[events["date"] >= pd.Timestamp(since)]
     out = rows.sort_values(["date", "event_id"]).assign(what=lambda f: f["category"].map(CATEGORY_LABELS))
     return out[
@@ -43,6 +44,7 @@ def timeline(events: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
             "event_id",
             "date",
             "date_precision",
+            "date_kind",
             "what",
             "authority",
             "instrument",
@@ -74,6 +76,24 @@ def first(
             + (f" mentioning {words!r}" if words else "")
         )
     return rows.sort_values("date").iloc[0]
+
+
+def data_day(event: pd.Series, sources: pd.DataFrame) -> str:
+    """The day the record observed an event: its date if it had happened by its source's publication, else (a date
+    announced in advance) the source's publication date ('' when that source is undated)."""
+    if event.get("date_kind", "happened") != "scheduled":
+        return str(event["date"].date())
+    published = sources.set_index("source_id")["date_published"].get(event["source_id"])
+    return "" if published is None or pd.isna(published) else str(pd.Timestamp(published).date())
+
+
+def scheduled_note(event: pd.Series, sources: pd.DataFrame) -> str:
+    """'Its source, of <day>, gives <date> as a date announced in advance.' for a scheduled event ('' otherwise)."""
+    if event.get("date_kind", "happened") != "scheduled":
+        return ""
+    seen = data_day(event, sources)
+    said = f"{pd.Timestamp(seen):%-d %B %Y}" if seen else "an undated page"
+    return f"That report, of {said}, gave {event['date']:%-d %B %Y} in advance, as a scheduled date."
 
 
 def yyyymm(date: pd.Timestamp) -> int:

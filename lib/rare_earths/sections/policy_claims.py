@@ -6,7 +6,17 @@ import pandas as pd
 
 from .. import units
 from ..robustness import Reading
-from .policy import ARTICLE_DATE, event_basis, export_quota_in_force, first, in_force, last_export_quota, yyyymm
+from .policy import (
+    ARTICLE_DATE,
+    data_day,
+    event_basis,
+    export_quota_in_force,
+    first,
+    in_force,
+    last_export_quota,
+    scheduled_note,
+    yyyymm,
+)
 
 
 def check_claims(
@@ -18,9 +28,14 @@ def check_claims(
     supply_start: str,
     supply_end: str,
     notebook: str,
+    sources: pd.DataFrame | None = None,
 ) -> list:
-    """Every section-02 claim (and the lead's date of the controls) checked against the dated record, the exports and the prices."""
-    from .. import claims, reasons
+    """Every section-02 claim (and the lead's date of the controls) checked against the dated record, the exports and the prices.
+
+    `sources` is the sources catalogue (data/sources.csv when None): an event dated in advance takes its source's
+    publication date as its data date.
+    """
+    from .. import claims, data, reasons
     from . import exports, prices
 
     controls = first(events, "export_control", element="Dy")
@@ -61,7 +76,8 @@ def check_claims(
     may_first = prices.select(quotes, "Dy", "europe", "unspecified")
     may_first = may_first[may_first["date"] < pd.Timestamp(prices.EUROPE_WINDOW[1])].sort_values("date").tail(1)
     c = lambda cid: claims.claimed(cid)  # noqa: E731
-    day = lambda e: str(e["date"].date())  # noqa: E731
+    sources = data.sources() if sources is None else sources
+    day = lambda e: data_day(e, sources)  # noqa: E731
     article = pd.Timestamp(ARTICLE_DATE)
     by_article = lambda e: yyyymm(controls["date"]) if e["date"] <= article else yyyymm(e["date"])  # noqa: E731
     july_aug = exports.span_change(magnets, "2025-07", "2025-08", "magnet exports, July-August against a year earlier")
@@ -107,7 +123,7 @@ def check_claims(
                 Reading("in force by the article's date, in any month", by_article(trace)),
             ],
             data_date=day(trace),
-            note="The system dates from before the export controls, not from them.",
+            note=f"The system dates from before the export controls, not from them. {scheduled_note(trace, sources)}".strip(),
         ),
         claims.check(
             "C02-04",

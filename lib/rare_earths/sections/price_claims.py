@@ -1,9 +1,11 @@
 """Section 03's claims: the lead's and section 03's price figures checked against the quotes as printed.
 
-Oxide, metal and alloy stay apart: where the article sets a European oxide price against a Chinese figure that
-matches a metal price, the check says so. Ranges are read at their midpoints (the main reading) and at their ends;
-yuan conversions use the sourced central parity nearest the quote, and the one nearest the article's date as
-another reading.
+Oxide, metal and alloy stay apart: China's dysprosium and terbium figures are read as oxide prices (the product
+Europe's prices are for: the main reading) and as metal prices (what the figures resemble: another reading). The
+article names no day for them, so each is set against the range of China's quotes within two weeks of the
+comparison (`price_windows`). Ranges are read at their midpoints (the main reading) and at their ends; yuan
+conversions use the sourced central parity nearest the quote, and the one nearest the article's date as another
+reading.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from .. import units
 from ..robustness import Reading
-from . import prices
+from . import price_windows, prices
 
 ARTICLE_DATE = "2025-09-10"
 
@@ -51,16 +53,8 @@ def check_claims(
     nikkei = prices.select(quotes, "Dy", "europe", "unspecified")
     nikkei = nikkei[nikkei["date"] < pd.Timestamp(end)].sort_values("date").tail(1)
     at = f"at {rate:.4f} CNY/USD ({rate_date.date()})"
-    dy_cn, tb_cn, tb_metal = (
-        _china(usd, "Dy", "oxide", end),
-        _china(usd, "Tb", "oxide", end),
-        _china(usd, "Tb", "metal", end),
-    )
-    dy_alloy = _china(usd, "Dy", "alloy", end)
-    cn = lambda r: (  # noqa: E731
-        f"SMM China {r['element']} {r['product']} {r['date'].date()} {r['low']:,.0f}-{r['high']:,.0f} CNY/t ({r['source_id']})"
-    )
-    ratio = lambda eu_usd, cn_cny: _to_cny_t(eu_usd, rate) / cn_cny  # noqa: E731
+    dy_cn, tb_cn = _china(usd, "Dy", "oxide", end), _china(usd, "Tb", "oxide", end)
+    win = {(e, p): price_windows.span(usd, e, p, end) for e in ("Dy", "Tb") for p in ("oxide", "metal", "alloy")}
     july = _month(usd, "NdPr", "oxide", ["2025-07"])
     summer = _month(usd, "NdPr", "oxide", ["2025-07", "2025-08"])
     gaps = pd.concat([prices.premiums(usd, e) for e in ("Dy", "Tb")], ignore_index=True)
@@ -133,31 +127,9 @@ def check_claims(
                 )
             ],
         ),
-        claims.check(
-            "C03-04",
-            dy_cn["mid"],
-            f"{cn(dy_cn)}, midpoint; no dysprosium metal quote is in the data; SMM's Dy-Fe alloy on {dy_alloy['date'].date()} was {dy_alloy['mid']:,.0f} CNY/t",
-            notebook,
-            readings=[
-                Reading("range low end", dy_cn["low"], True),
-                Reading("range high end", dy_cn["high"], True),
-                Reading("dysprosium-iron alloy", dy_alloy["mid"]),
-                Reading("a dysprosium metal price (none is in the data)", None),
-            ],
-            data_date=str(dy_cn["date"].date()),
-        ),
-        claims.check(
-            "C03-05",
-            ratio(dy.new_mid, dy_cn["mid"]),
-            f"Argus Europe Dy oxide midpoint {dy.new_mid:,.0f} USD/kg {at}, over {cn(dy_cn)}",
-            notebook,
-            arithmetic=(c("C03-03") / c("C03-04"), f"{c('C03-03'):,.0f} / {c('C03-04'):,.0f}"),
-            readings=[
-                Reading("Europe range low end", ratio(dy_new["low"], dy_cn["mid"]), True),
-                Reading("Europe range high end", ratio(dy_new["high"], dy_cn["mid"]), True),
-            ],
-            data_date=f"{end}; {dy_cn['date'].date()}",
-            sources=[str(dy_new["source_id"]), str(dy_cn["source_id"]), rate_sid],
+        _level(claims, "C03-04", win, "Dy", "dysprosium metal", notebook, dy_cn, end, c("C03-04")),
+        _ratio(
+            claims, "C03-05", win, "Dy", "dysprosium metal", notebook, dy, dy_new, dy_cn, end, (rate, at, rate_sid), c
         ),
         claims.check(
             "C03-06",
@@ -172,39 +144,8 @@ def check_claims(
                 )
             ],
         ),
-        claims.check(
-            "C03-07",
-            tb_cn["mid"],
-            f"{cn(tb_cn)}, midpoint; the article's figure is close to China's terbium METAL price ({cn(tb_metal)}), not its oxide price",
-            notebook,
-            readings=[
-                Reading("range low end", tb_cn["low"], True),
-                Reading("range high end", tb_cn["high"], True),
-                Reading("terbium metal instead of oxide", tb_metal["mid"]),
-            ],
-            data_date=str(tb_cn["date"].date()),
-            note=f"The article's figure is close to China's terbium metal price ({tb_metal['mid'] / 1e6:.2f} million yuan a tonne), not its oxide price.",
-        ),
-        claims.check(
-            "C03-08",
-            ratio(tb.new_mid, tb_cn["mid"]),
-            f"Argus Europe Tb oxide midpoint {tb.new_mid:,.0f} USD/kg {at}, over {cn(tb_cn)} (oxide against oxide)",
-            notebook,
-            arithmetic=(
-                c("C03-06") / c("C03-07"),
-                f"{c('C03-06'):,.0f} / {c('C03-07'):,.0f} (a European oxide price over what matches a Chinese metal price)",
-            ),
-            readings=[
-                Reading("Europe range low end", ratio(tb_new["low"], tb_cn["mid"]), True),
-                Reading("Europe range high end", ratio(tb_new["high"], tb_cn["mid"]), True),
-                Reading(
-                    "against China's terbium metal price (the article's comparison)", ratio(tb.new_mid, tb_metal["mid"])
-                ),
-            ],
-            data_date=f"{end}; {tb_cn['date'].date()}",
-            sources=[str(tb_new["source_id"]), str(tb_cn["source_id"]), rate_sid],
-            note=f"Against China's terbium metal price it comes to {ratio(tb.new_mid, tb_metal['mid']):.1f} times: the article compares oxide with metal.",
-        ),
+        _level(claims, "C03-07", win, "Tb", "terbium metal", notebook, tb_cn, end, c("C03-07")),
+        _ratio(claims, "C03-08", win, "Tb", "terbium metal", notebook, tb, tb_new, tb_cn, end, (rate, at, rate_sid), c),
         claims.check(
             "C03-09",
             float(july["high_usd_kg"].max()),
@@ -243,3 +184,75 @@ def check_claims(
             else "",
         ),
     ]
+
+
+def _level(
+    claims, cid: str, win: dict, element: str, metal: str, notebook: str, day_quote: pd.Series, end: str, said: float
+):
+    """C03-04 / C03-07: the article's undated China figure against the oxide quotes of the two weeks around `end`
+    (main reading), the metal quotes (another reading) and, for dysprosium, the Dy-Fe alloy quotes."""
+    oxide, other = win[element, "oxide"], win[element, "metal"]
+    tolerance = float(claims.inventory().loc[cid, "tolerance"])
+    readings = [
+        Reading("lowest quote of the two weeks", oxide.low, True),
+        Reading("highest quote of the two weeks", oxide.high, True),
+        Reading(f"the quote nearest {end} ({day_quote['date'].date()}), midpoint", day_quote["mid"], True),
+    ]
+    if element == "Dy":
+        alloy = win["Dy", "alloy"]
+        readings.append(
+            Reading("dysprosium-iron alloy within the two weeks", None if alloy is None else alloy.nearest(said))
+        )
+    readings.append(
+        Reading(f"{metal} instead of oxide, within the two weeks", None if other is None else other.nearest(said))
+    )
+    return claims.check(
+        cid,
+        oxide.nearest(said),
+        f"China domestic {element} oxide quotes within {price_windows.WINDOW_DAYS} days of {end}: "
+        f"{oxide.low:,.0f}-{oxide.high:,.0f} CNY/t ({oxide.count} quotes, {oxide.period}; {', '.join(oxide.sources)}); "
+        f"the point of that range nearest the article's figure; {metal}: "
+        + (
+            f"{other.low:,.0f}-{other.high:,.0f} CNY/t ({other.period}; {', '.join(other.sources)})"
+            if other
+            else "no quote"
+        ),
+        notebook,
+        readings=readings,
+        data_date=oxide.period,
+        sources=list(oxide.sources),
+        note=price_windows.level_note(said, oxide, other, metal, tolerance),
+    )
+
+
+def _ratio(claims, cid, win, element, metal, notebook, change, eu_row, day_quote, end, fx, c):
+    """C03-05 / C03-08: Europe's oxide midpoint (Argus, `end`) over China's quotes of the two weeks around it, judged
+    at the claim's tolerance: oxide (main reading) and metal (another reading)."""
+    rate, at, rate_sid = fx
+    eu = _to_cny_t(change.new_mid, rate)
+    oxide, other = win[element, "oxide"], win[element, "metal"]
+    said = c(cid)
+    clip = lambda s: None if s is None else min(max(said, eu / s.high), eu / s.low)  # noqa: E731
+    levels = {"C03-05": ("C03-03", "C03-04"), "C03-08": ("C03-06", "C03-07")}[cid]
+    return claims.check(
+        cid,
+        clip(oxide),
+        f"Argus Europe {element} oxide midpoint {change.new_mid:,.0f} USD/kg {at}, over China domestic {element} oxide "
+        f"quotes within {price_windows.WINDOW_DAYS} days ({oxide.low:,.0f}-{oxide.high:,.0f} CNY/t, {oxide.period}; "
+        f"{', '.join(oxide.sources)}): the ratio of that range nearest the article's",
+        notebook,
+        arithmetic=(c(levels[0]) / c(levels[1]), f"{c(levels[0]):,.0f} / {c(levels[1]):,.0f}"),
+        readings=[
+            Reading(
+                "Europe range low end, over the day's quote", _to_cny_t(eu_row["low"], rate) / day_quote["mid"], True
+            ),
+            Reading(
+                "Europe range high end, over the day's quote", _to_cny_t(eu_row["high"], rate) / day_quote["mid"], True
+            ),
+            Reading(f"over the quote nearest {end} ({day_quote['date'].date()})", eu / day_quote["mid"], True),
+            Reading(f"against China's {metal} price within the two weeks", clip(other)),
+        ],
+        data_date=f"{end}; {oxide.period}",
+        sources=[str(eu_row["source_id"]), *oxide.sources, rate_sid],
+        note=price_windows.ratio_note(eu, oxide, other, metal, said, float(claims.inventory().loc[cid, "tolerance"])),
+    )
