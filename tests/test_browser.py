@@ -299,7 +299,10 @@ SCALE_WORDS = (
     "not yet decidable",
 )  # fmt: skip
 ABBREVIATIONS = ("REO", "HHI", "NdPr", "Dy", "Tb", "CIF", "FOB")
-BAD_TITLE = re.compile(r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b", re.IGNORECASE)
+BAD_TITLE = re.compile(
+    r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b|\(undated\b|title not read\]|\[descriptive\]",
+    re.IGNORECASE,
+)  # a description standing in for an unread title reads "<i>description</i> (title not read)", never "[...]"
 REPORT_BUDGET, SITE_BUDGET = 400_000, 6_000_000
 
 
