@@ -553,8 +553,8 @@ def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> N
         problems = []
         for path in _pages(root):
             page = _open(contexts["desktop"], path)
-            titles = page.evaluate(
-                "Array.from(document.querySelectorAll('.re-references li, .sources li')).map(l => l.innerText)"
+            titles = page.evaluate(  # textContent: the entries of a closed <details> group have no innerText
+                "Array.from(document.querySelectorAll('.re-references li, .sources li')).map(l => l.textContent)"
             )
             problems += [
                 f"{path.name}: reference without a real title: {t[:90]!r}" for t in titles if BAD_TITLE.search(t)
