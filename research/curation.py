@@ -30,6 +30,9 @@ SOURCE_FIELDS = [
     "notes",
 ]
 NEWS_LICENCE = "copyright of the publisher; figures quoted for verification"
+# Ids are derived from the publication date ("host-YYYY-MM-DD", "host-undated-N"); a page whose date was read only
+# after its id was handed out keeps that id (data rows and claims cite it): leads/source_ids.csv lists them.
+KEPT_IDS = "source_ids.csv"
 
 
 def host(url):
@@ -56,6 +59,7 @@ class Sources:
     def __init__(self):
         self.by_url = {}
         self.calls = {}
+        self.kept = kept_ids()
 
     def add(
         self,
@@ -86,13 +90,17 @@ class Sources:
             date_read=date_read,
         )
         d = iso_date(date_published)
-        if source_id is None:
+        taken = {v["source_id"] for v in self.by_url.values()} | {i for u, i in self.kept.items() if u != url}
+        if source_id is None and url in self.kept:
+            source_id = self.kept[url]
+        elif source_id is None:
             base = f"{host(url)}-{d or 'undated'}"
             source_id, n = base, 1
-            taken = {v["source_id"] for v in self.by_url.values()}
             while source_id in taken:
                 n += 1
                 source_id = f"{base}-{n}"
+        if source_id in {v["source_id"] for v in self.by_url.values()}:
+            raise ValueError(f"source id {source_id!r} of {url} is already the id of another page (see {KEPT_IDS})")
         self.by_url[url] = dict(
             source_id=source_id,
             kind=kind,
@@ -123,6 +131,15 @@ class Sources:
             self.by_url.values(),
             key=lambda r: (max(r["date_read"], FIRST_CURATION), r["url"] not in listed, listed.get(r["url"], 0)),
         )
+
+
+def kept_ids() -> dict[str, str]:
+    """URL -> source_id of the pages listed in leads/source_ids.csv (ids kept when a date was read later)."""
+    path = LEADS / KEPT_IDS
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {r["url"]: r["source_id"] for r in csv.DictReader(f)}
 
 
 def listed_urls() -> dict[str, int]:

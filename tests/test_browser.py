@@ -299,7 +299,10 @@ SCALE_WORDS = (
     "not yet decidable",
 )  # fmt: skip
 ABBREVIATIONS = ("REO", "HHI", "NdPr", "Dy", "Tb", "CIF", "FOB")
-BAD_TITLE = re.compile(r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b", re.IGNORECASE)
+BAD_TITLE = re.compile(
+    r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b|\(undated\b|title not read\]|\[descriptive\]",
+    re.IGNORECASE,
+)  # a description standing in for an unread title reads "<i>description</i> (title not read)", never "[...]"
 REPORT_BUDGET, SITE_BUDGET = 400_000, 6_000_000
 
 
@@ -550,8 +553,8 @@ def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> N
         problems = []
         for path in _pages(root):
             page = _open(contexts["desktop"], path)
-            titles = page.evaluate(
-                "Array.from(document.querySelectorAll('.re-references li, .sources li')).map(l => l.innerText)"
+            titles = page.evaluate(  # textContent: the entries of a closed <details> group have no innerText
+                "Array.from(document.querySelectorAll('.re-references li, .sources li')).map(l => l.textContent)"
             )
             problems += [
                 f"{path.name}: reference without a real title: {t[:90]!r}" for t in titles if BAD_TITLE.search(t)

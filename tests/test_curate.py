@@ -162,3 +162,34 @@ def test_a_policy_event_must_say_whether_its_date_had_happened_by_its_source(
     done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
     assert done.returncode != 0
     assert "policy_events_since.csv line" in done.stderr and message in done.stderr
+
+
+def test_a_page_dated_after_its_id_was_handed_out_keeps_its_id(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    before = lines(root / "data" / "sources.csv")
+    path = root / "research" / "leads" / "price_reports_since.csv"
+    text = path.read_text(encoding="utf-8")
+    undated = "https://news.metal.com/newscontent/103690800/"
+    assert ",December 25 (year not shown in the excerpt)," in text and undated in text
+    path.write_text(text.replace(",December 25 (year not shown in the excerpt),", ",2025-12-25,"), encoding="utf-8")
+    kept = root / "research" / "leads" / "source_ids.csv"
+    with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as f:
+        url = next(r["url"] for r in csv.DictReader(f) if r["url"].startswith(undated))
+    with open(kept, "a", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow([url, "metal-undated-6", "test"])
+    curate(root)
+    after = lines(root / "data" / "sources.csv")
+    changed = [(b, a) for b, a in zip(before, after) if b != a]
+    assert len(before) == len(after) and len(changed) == 1, changed
+    assert changed[0][1].startswith("metal-undated-6,") and ",2025-12-25," in changed[0][1]
+
+
+def test_every_kept_id_names_a_page_and_differs_from_the_id_its_date_gives() -> None:
+    with open(ROOT / "research" / "leads" / "source_ids.csv", encoding="utf-8", newline="") as f:
+        kept = list(csv.DictReader(f))
+    with open(ROOT / "data" / "sources.csv", encoding="utf-8", newline="") as f:
+        rows = {r["url"]: r for r in csv.DictReader(f)}
+    for k in kept:
+        assert k["url"] in rows, f"research/leads/source_ids.csv: {k['url']} is no source"
+        assert rows[k["url"]]["source_id"] == k["source_id"]
+        assert rows[k["url"]]["date_published"] and "undated" in k["source_id"], k  # kept only when dated later

@@ -170,3 +170,78 @@ def test_citations_list_only_the_sources_used() -> None:
     cited = data.citations(frame)
     assert set(cited["source_id"]) == set(frame["source_id"])
     assert cited["url"].str.startswith("http").all()
+
+
+# Sources whose headline was not read: a bracketed description stands in for the title ("[...; title not read]").
+# The list can only shrink: mend a row (research/leads/, then research/curate.py) and delete its id here.
+UNREAD_TITLES = {
+    "allweatherfinance-undated",
+    "argusmedia-undated",
+    "arkforgeai-undated",
+    "attachments-undated",
+    "aumanufacturing-undated",
+    "australianmining-2025-05-16",
+    "australianresourcesandinvestment-2025-01-17",
+    "automotiveworld-2025-06-19",
+    "az-2025-12-08",
+    "az-2025-12-18",
+    "benzinga-2025-07-10",
+    "brecorder-undated",
+    "brecorder-undated-2",
+    "chemradar-undated",
+    "ckhq-undated",
+    "cmgroup-undated",
+    "cnyes-2025-10-14",
+    "cnyes-undated",
+    "ecns-2012-12-31",
+    "ecns-2026-06-29",
+    "global-2011-07-14",
+    "globaltimes-2019-03-21",
+    "globaltimes-undated",
+    "grafa-undated",
+    "greencarcongress-2020-08-18",
+    "greenergydaily-undated",
+    "imsilkroad-undated",
+    "internationalbusinessweekly-undated",
+    "kitco-2025-09-08",
+    "metal-undated-2",
+    "metalnomist-undated-3",
+    "mining-undated",
+    "mining-undated-4",
+    "mirror-2025-08-07",
+    "movefm-undated",
+    "nasdaq-2025-07-14",
+    "naval-technology-undated",
+    "ndtv-undated",
+    "newsbeep-undated",
+    "newsbreak-2021-05-27",
+    "newsfromrss-undated",
+    "rareearth-materials-2025-09-29",
+    "rareearthexchanges-undated-4",
+    "rareearthexchanges-undated-6",
+    "rareearthexchanges-undated-7",
+    "rawmaterials-undated-2",
+    "republicofmining-2022-08-07",
+    "secure-undated-2",
+    "starfeu-undated",
+    "sunsirs-undated",
+    "tass-2025-10-13",
+    "tass-2026-03-10",
+    "thompsonhinesmartrade-undated",
+    "trcc-undated",
+    "udn-2026-01-14",
+    "urdupoint-2023-03-16",
+    "vuink-undated",
+    "wallstreetpit-2025-07-10",
+}
+
+
+def test_no_new_source_without_its_real_title() -> None:
+    from rare_earths import labels
+
+    with open(paths.DATA_DIR / "sources.csv", encoding="utf-8", newline="") as f:
+        unread = {r["source_id"] for r in csv.DictReader(f) if labels.unread_title(r["title"])}
+    assert not unread - UNREAD_TITLES, (
+        f"sources with a bracketed description for a title: {sorted(unread - UNREAD_TITLES)}"
+    )
+    assert not UNREAD_TITLES - unread, f"titles mended: delete {sorted(UNREAD_TITLES - unread)} from UNREAD_TITLES"

@@ -94,6 +94,41 @@ def test_sources_page_lists_every_source_with_its_datasets_and_sections() -> Non
     assert "usgs_world_production" in usgs["datasets"] and "04_refining_share" in usgs["sections"]
 
 
+def test_an_undated_source_says_so_and_an_unread_title_reads_as_a_description(data_copy: Path) -> None:
+    sources = data_copy / "sources.csv"
+    text = sources.read_text(encoding="utf-8")
+    text += (
+        "test-undated,news_report,Test Wire,[Test Wire report on nothing; title not read],report text,"
+        "https://example.org/x,,2026-11-28,copyright,\n"
+    )
+    sources.write_text(text, encoding="utf-8")
+    html = catalogue.render(build.discover(), data_copy)
+    entry = re.search(r'<li class="kind-news_report" id="test-undated">(.*?)</li>', html, re.DOTALL).group(1)
+    assert "<i>Test Wire report on nothing</i> (title not read)" in entry and "[" not in entry
+    assert "(date not given; read 2026-11-28)" in entry
+    assert "undated" not in re.sub(r'id="[^"]*"|[a-z0-9.-]+-undated(?:-\d+)?', "", html)  # ids aside
+    assert "title not read]" not in html and "[descriptive]" not in html
+
+
+def test_a_card_shows_an_unread_title_as_a_description() -> None:
+    from rare_earths.site import cards
+
+    known = {
+        "a-undated": {"publisher": "Wire", "title": "[Wire report on exports; title not read]"},
+        "b-2025-01-01": {"publisher": "SMM", "title": "[SMM Rare Earth Morning Meeting Summary] Prices hold"},
+    }
+    row = {
+        "claim_id": "C01-01",
+        "section": "1",
+        "verdict": "accurate",
+        "reason": "r.",
+        "sources": "a-undated;b-2025-01-01",
+    }
+    html = cards.render(cards.card(row, known, "sources.html", None, True))
+    assert '<a href="sources.html#a-undated">Wire: <i>Wire report on exports</i> (title not read)</a>' in html
+    assert "SMM: [SMM Rare Earth Morning Meeting Summary] Prices hold</a>" in html  # a real headline, as printed
+
+
 @pytest.mark.parametrize(
     ("grid", "message"),
     [

@@ -212,3 +212,21 @@ def number(value: float) -> str:
     if size >= 0.1:
         return f"{value:.2f}".rstrip("0").rstrip(".") if size < 1 else f"{value:.2f}"
     return f"{value:.6f}".rstrip("0").rstrip(".") if size >= 1e-6 else "0"
+
+
+NO_DATE = "date not given"
+# A source whose headline was not read carries a bracketed description instead ("[Reuters report on ...; title not
+# read]", "[descriptive] ..."); a real headline may start with a bracket too ("[SMM Rare Earth Morning Meeting ...").
+_UNREAD_TITLE = re.compile(r"^\[(?:descriptive\]\s*(?P<d>.+)|(?P<b>.+?);?\s*title not read\])$", re.DOTALL)
+
+
+def unread_title(title: object) -> str | None:
+    """The description standing in for a headline not read (without its brackets), or None for a real title."""
+    m = _UNREAD_TITLE.match(str(title or "").strip())
+    return (m.group("d") or m.group("b")).strip() if m else None
+
+
+def source_date(value: object) -> str:
+    """A source's publication date as shown to readers: YYYY-MM-DD, or "date not given"."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+    return text[:10] if text and text.lower() not in ("nan", "nat", "<na>", "none") else NO_DATE

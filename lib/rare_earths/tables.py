@@ -205,16 +205,18 @@ def references(*frames: pd.DataFrame) -> Table:
         if source_id not in rows.index:
             continue
         row = rows.loc[source_id]
-        date = _cell(row["date_published"]) if pd.notna(row["date_published"]) else "undated"
+        date = _cell(row["date_published"]) if pd.notna(row["date_published"]) else labels.NO_DATE
         where = (
             f", {html.escape(str(row['table_or_page']))}"
             if isinstance(row["table_or_page"], str) and row["table_or_page"]
             else ""
         )
         title = row["title"] if isinstance(row["title"], str) and row["title"].strip() else "untitled page"
+        unread = labels.unread_title(title)
+        shown = f"<i>{html.escape(unread)}</i> (title not read)" if unread else html.escape(title)
         items.append(
             f'<li id="ref-{html.escape(source_id)}" value="{number}">{html.escape(str(row["publisher"]))}, '
-            f'<a href="{html.escape(str(row["url"]))}" rel="noreferrer">{html.escape(title)}</a>{where} ({html.escape(str(date))}) <a class="re-src" href="../sources.html#{html.escape(source_id)}">entry</a>.</li>'
+            f'<a href="{html.escape(str(row["url"]))}" rel="noreferrer">{shown}</a>{where} ({html.escape(str(date))}) <a class="re-src" href="../sources.html#{html.escape(source_id)}">entry</a>.</li>'
         )
     listing = f'<ol class="re-references" id="references">{"".join(items)}</ol>'
     note = '<p class="re-table-note">Every source of the collection, with the datasets that cite it: <a href="../sources.html">sources and caveats</a>.</p>'

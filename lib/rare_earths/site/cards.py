@@ -66,6 +66,14 @@ def _source_text(publisher: str, title: str) -> str:
     return title if publisher and title.startswith(publisher) else f"{publisher}: {title}"
 
 
+def _source_link(href: str, publisher: str, title: str) -> str:
+    """A card's link to a source entry (escaped); a description standing in for an unread title is in italics."""
+    e = html.escape
+    unread = labels.unread_title(title)
+    text = f"{e(publisher)}: <i>{e(unread)}</i> (title not read)" if unread else e(_source_text(publisher, title))
+    return f'<a href="{e(href)}">{text}</a>'
+
+
 def card(
     row: dict[str, Any], known: dict[str, dict[str, str]], sources_page: str, report: str | None, here: bool
 ) -> dict[str, Any]:
@@ -86,6 +94,8 @@ def card(
             {
                 "href": f"{sources_page}#{sid}",
                 "text": _source_text(known[sid].get("publisher", ""), known[sid].get("title", "")),
+                "publisher": known[sid].get("publisher", ""),
+                "title": known[sid].get("title", ""),
             }
             for sid in ids
         ],
@@ -112,7 +122,7 @@ def render(fields: dict[str, Any]) -> str:
     """One card as HTML (every field escaped)."""
     e = html.escape
     sources = (
-        "Sources: " + "; ".join(f'<a href="{e(s["href"])}">{e(s["text"])}</a>' for s in fields["sources"])
+        "Sources: " + "; ".join(_source_link(s["href"], s["publisher"], s["title"]) for s in fields["sources"])
         if fields["sources"]
         else f'Sources: <a href="{e(fields["references"])}">the references of section {e(fields["section"])}</a>'
         if fields.get("references")

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from .. import data, paths
+from .. import data, labels, paths
 from ..notebook import read_notebook
 from ..outputs import write_text
 
@@ -90,7 +90,8 @@ def render(notebooks: list[Path], data_dir: Path | None = None, reports: dict[st
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, keep_trailing_newline=True
     )
     env.filters["code"] = inline_code
-    env.filters["day"] = lambda v: str(v)[:10] if v else "undated"
+    env.filters["day"] = labels.source_date
+    env.filters["unread"] = labels.unread_title
     from markupsafe import Markup
 
     from . import cite, words
