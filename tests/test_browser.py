@@ -642,11 +642,6 @@ def test_no_link_leaves_outputs_and_every_anchor_exists(site) -> None:
     assert problems + staging == [], "\n".join((problems + staging)[:40])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="over budget, an open defect (issue 18): report 08 weighs about 406 KB with what it loads (400 KB budget) and "
-    "the site without the sweep about 8.0 MB (6 MB), since section 08 and the table schemas came in",
-)
 def test_page_weights_stay_within_budget(site) -> None:
     root = site.resolve()
     problems = []

@@ -215,9 +215,10 @@ def test_two_clean_builds_give_identical_bytes(project: Path, tmp_path: Path) ->
         for k in ("start_time", "duration")
     )
     assert [c["id"] for c in executed["cells"] if c["id"] == "injected-parameters"] == ["injected-parameters"]
-    assert any(
-        o.get("data", {}).get("image/png") for c in executed["cells"] for o in c.get("outputs", [])
-    )  # inline figure, deterministic too
+    shown = [o for c in executed["cells"] for o in c.get("outputs", []) if "rare_earths" in o.get("metadata", {})]
+    assert [o["metadata"]["rare_earths"]["figure"] for o in shown] == ["figures/94_figure.png"]
+    assert '<img src="../figures/94_figure.png"' in "".join(shown[0]["data"]["text/html"])  # linked, not embedded
+    assert all("image/png" not in o["data"] for o in shown)
 
 
 def test_provenance_sidecars_describe_every_figure_and_table(project: Path, tmp_path: Path) -> None:

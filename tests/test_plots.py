@@ -1,8 +1,10 @@
-"""Chart helpers: the bar labels of share_bars take either a plain slot or a numeric format."""
+"""Chart helpers: bar labels of share_bars, and how figures are saved (lossless PNG, compact SVG) and shown."""
 
 import matplotlib
 
 matplotlib.use("Agg")
+
+import re
 
 import pandas as pd
 import pytest
@@ -36,3 +38,58 @@ def test_write_comparison_draws_the_sweep_chart(tmp_path):
 def test_share_bars_rejects_a_label_without_a_slot():
     with pytest.raises(ValueError, match="label"):
         plots.share_bars(pd.Series({"a": 1.0}), title="t", xlabel="x", source="s", label="percent")
+
+
+def _chart():
+    import matplotlib.pyplot as plt
+
+    plots.apply_theme()
+    fig, ax = plt.subplots()
+    ax.plot([2024, 2025, 2026], [3.0, 1.5, 2.5], marker="o", label="a")
+    ax.set_title("a chart")
+    return fig
+
+
+def test_saved_png_has_the_pixels_matplotlib_draws_in_fewer_bytes(tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig = _chart()
+    drawn = io.BytesIO()
+    fig.savefig(drawn, format="png", bbox_inches="tight", metadata={"Software": None})
+    png = plots.save_figure(fig, "t_chart", tmp_path)[0]
+    with Image.open(drawn) as a, Image.open(png) as b:
+        assert np.array_equal(np.asarray(a.convert("RGBA")), np.asarray(b.convert("RGBA")))
+        assert b.mode in ("P", "RGB") and b.info.get("dpi") == a.info.get("dpi")
+    assert png.stat().st_size < len(drawn.getvalue())
+
+
+def test_saved_svg_has_no_metadata_block_and_compact_tags(tmp_path):
+    svg = plots.save_figure(_chart(), "t_chart", tmp_path)[1].read_text(encoding="utf-8")
+    assert "<metadata>" not in svg and "<title>" in svg  # the points keep their hover values
+    assert not re.search(r'\sd="[^"]*\n', svg) and "fill: " not in svg and "fill:" in svg
+
+
+def test_a_build_kernel_links_the_saved_png_a_hand_run_embeds_it(tmp_path, monkeypatch):
+    import IPython
+    import IPython.display
+    from rare_earths import params
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
+    monkeypatch.delenv(params.BUILD_ENV, raising=False)
+    png = plots.save_figure(_chart(), "t_chart", tmp_path)[0]
+    monkeypatch.setenv(params.BUILD_ENV, "1")
+    plots.save_figure(_chart(), "t_chart", tmp_path)
+    (by_hand, hand_kw), (in_build, build_kw) = shown
+    assert by_hand.data == png.read_bytes()  # a notebook saved anywhere still shows its figure
+    assert in_build["text/html"].startswith('<img src="../figures/t_chart.png" alt="Chart: a chart')
+    assert "image/png" not in in_build and build_kw["raw"] is True
+    assert (
+        hand_kw["metadata"]
+        == build_kw["metadata"]
+        == {"rare_earths": {"figure": "figures/t_chart.png", "alt": in_build["text/plain"]}}
+    )

@@ -112,3 +112,12 @@ def test_the_plain_text_view_of_a_long_table_is_cut_as_pandas_cuts_it() -> None:
     frame = pd.DataFrame({"n": range(500), "text": ["x" * 300] * 500})
     plain = repr(tables.Table("<table></table>", frame))
     assert len(plain.splitlines()) <= tables.PLAIN_ROWS + 3 and max(map(len, plain.splitlines())) < 100
+
+
+def test_numbers_are_right_aligned_by_one_rule_per_column_not_an_id_per_cell() -> None:
+    frame = pd.DataFrame({"country": ["China", "Burma", "USA"], "tonnes": [270000.0, 31000.0, 45000.0]})
+    markup = tables.show(frame, "t_shares").html
+    assert re.findall(r"#T_t_shares td\.col(\d+) \{\s*text-align: right;", markup) == ["1"]  # tonnes only
+    assert not re.search(r'<t[dh] id="', markup) and "_row0_col" not in markup
+    assert cells(tables.show(frame, "t_shares"))[:4] == ["country", "tonnes", "China", "270,000"]
+    assert not re.search(r">\n[ \t]+<", markup)  # pandas' indentation between tags is gone

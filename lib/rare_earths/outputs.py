@@ -256,3 +256,24 @@ def save_table(
 def sidecar_path(path: Path) -> Path:
     """The provenance file of an output: same folder, same stem, `.provenance.json` (written by the build)."""
     return path.with_name(path.stem + PROVENANCE_SUFFIX)
+
+
+def lossless_png(path: Path) -> Path:
+    """Rewrite a PNG in its smallest lossless form, the same pixels: RGB when every pixel is opaque, an exact palette
+    when it has at most 256 colours (most charts: flat colours and few antialiasing shades), Pillow's optimize=True.
+    Deterministic: the palette is the sorted colours. About a quarter lighter over the collection's charts."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        dpi, pixels = image.info.get("dpi"), np.asarray(image.convert("RGBA"))
+    if not (pixels[..., 3] == 255).all():
+        return path  # transparency kept as drawn
+    colours, index = np.unique(pixels[..., :3].reshape(-1, 3), axis=0, return_inverse=True)
+    if len(colours) <= 256:
+        smaller = Image.fromarray(index.reshape(pixels.shape[:2]).astype(np.uint8), "P")
+        smaller.putpalette(colours.astype(np.uint8).tobytes())
+    else:
+        smaller = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB")
+    smaller.save(path, format="PNG", optimize=True, **({"dpi": dpi} if dpi else {}))
+    return path

@@ -8,6 +8,8 @@ turns what a figure draws into its data table and hover values.
 
 from __future__ import annotations
 
+import html
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from . import labels, outputs, paths
+from . import labels, outputs, params, paths
 from .forecasts import ARTICLE_DATE
 from .plots_points import tag
 
@@ -26,6 +28,7 @@ DPI = 110
 SOURCE_NOTE_SIZE = 8.5
 SMALL_TEXT = 9  # points: the smallest text of a chart (12 CSS px at the size reports show it)
 ARTICLE_LABEL = "article published"
+EXECUTED_FIGURE_LINK = "../{figure}"  # a figure (figures/NAME.png) seen from the build's executed/NAME.ipynb
 DISTINCT = [
     "#b2182b",
     "#2166ac",
@@ -75,11 +78,13 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
 
     points = plots_points.chart_points(fig)
     targets = []
-    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+    svg_meta = {"Date": None, "Creator": None, "Format": None, "Type": None}  # no <metadata> block at all
+    for ext, meta in (("png", {"Software": None}), ("svg", svg_meta)):
         target = paths.figures_dir(output_root) / f"{name}.{ext}"
         with outputs.atomic_path(target) as tmp:
-            extra = {"pil_kwargs": {"optimize": True}} if ext == "png" else {}  # smaller PNG, same pixels
-            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta, **extra)
+            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
+            if ext == "png":
+                outputs.lossless_png(tmp)  # smaller PNG, the same pixels
             if ext == "svg":  # every point carries its values as a <title>: hover or tap shows them, offline
                 tmp.write_text(plots_points.titled_svg(tmp.read_text(encoding="utf-8"), points), encoding="utf-8")
         targets.append(target)
@@ -111,7 +116,14 @@ def alt_text(fig: plt.Figure) -> str:
 
 
 def _show_instead_of_redrawing(fig: plt.Figure, png: Path, about: dict[str, str]) -> None:
-    """In an IPython kernel, display the saved PNG (with its file and alt text as output metadata) and close the figure."""
+    """In an IPython kernel, display the saved PNG (with its file and alt text as output metadata) and close the figure.
+
+    A run by the build links the PNG instead of embedding it: the build writes the executed notebook to executed/,
+    beside figures/, so `../figures/NAME.png` is the same file, which JupyterLab resolves relative to the notebook
+    (its HTML renderer resolves every local `src`) and the figures/ folder already holds; embedding it as base64
+    added a third of a copy more to each executed notebook (1.4 MB over the collection). A run by hand (JupyterLab,
+    papermill, nbconvert) embeds the PNG as before: its notebook may be saved anywhere.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
@@ -120,7 +132,12 @@ def _show_instead_of_redrawing(fig: plt.Figure, png: Path, about: dict[str, str]
         return
     from IPython.display import Image, display
 
-    display(Image(data=png.read_bytes(), format="png"), metadata={"rare_earths": about})
+    if os.environ.get(params.BUILD_ENV):
+        link = html.escape(EXECUTED_FIGURE_LINK.format(figure=about["figure"]))
+        bundle = {"text/html": f'<img src="{link}" alt="{html.escape(about["alt"])}">', "text/plain": about["alt"]}
+        display(bundle, raw=True, metadata={"rare_earths": about})
+    else:
+        display(Image(data=png.read_bytes(), format="png"), metadata={"rare_earths": about})
     plt.close(fig)
 
 

@@ -152,9 +152,18 @@ def titled_svg(svg: str, points: list[dict[str, Any]]) -> str:
     return compact(re.sub(r'(\n *)<g id="(re-points-\d+)">(.*?)\1</g>', group, svg, flags=re.S))
 
 
+def _compact_tag(tag: str) -> str:
+    """One SVG tag with coordinates to 0.01 pt, its path data on one line, its style without padding spaces."""
+    tag = re.sub(r"(\d\.\d{2})\d+", r"\1", tag)
+    tag = re.sub(r'\sd="([^"]*)"', lambda m: ' d="' + " ".join(m.group(1).split()) + '"', tag)
+    return re.sub(
+        r'\sstyle="([^"]*)"', lambda m: ' style="' + re.sub(r"\s*([:;])\s*", r"\1", m.group(1).strip()) + '"', tag
+    )
+
+
 def compact(svg: str) -> str:
-    """A lighter SVG, drawn the same: coordinates in its tags to 0.01 pt (text and titles untouched), no indentation."""
-    svg = re.sub(r"<[^>]+>", lambda m: re.sub(r"(\d\.\d{2})\d+", r"\1", m.group(0)), svg)
+    """A lighter SVG, drawn the same: tags compacted (`_compact_tag`; text and titles untouched), no indentation."""
+    svg = re.sub(r"<[^>]+>", lambda m: _compact_tag(m.group(0)), svg)
     return re.sub(r"\n[ \t]+", "\n", svg)
 
 

@@ -32,8 +32,12 @@ BUILD_NOTE = re.compile(
 
 
 def html_exporter(reader: bool) -> Any:
-    """An nbconvert HTML exporter on the offline template; reader=True hides code and prompts."""
+    """An nbconvert HTML exporter on the offline template; reader=True hides code and prompts.
+
+    Its CSSHTMLHeaderPreprocessor is off: it inlines the code highlighting (and any custom.css of the machine's
+    Jupyter config) into every page; the site's one stylesheet carries the highlighting instead (site/assets.py)."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     return HTMLExporter(
         template_name=TEMPLATE,
@@ -41,6 +45,7 @@ def html_exporter(reader: bool) -> Any:
         exclude_input=reader,
         exclude_input_prompt=reader,
         exclude_output_prompt=reader,
+        config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}),
     )
 
 
