@@ -226,7 +226,7 @@ def test_a_read_only_output_folder_ends_the_build_in_one_line_and_a_build_with_n
     """A real read-only folder: a read-only bind mount in a user namespace (root ignores file modes)."""
     if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
         pytest.skip("user namespaces (unshare -rm) are not available here")
-    out = tmp_path / "out"
+    out = tmp_path / "outputs"  # the project's own outputs/, its records in .build/ beside it, writable
     # the reports' navigation names the sections of paths.NOTEBOOKS_DIR: the same folder as the runs below
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", small_collection)
     build.build(["91"], output_root=out, notebooks_dir=small_collection)

@@ -93,3 +93,36 @@ def test_a_build_kernel_links_the_saved_png_a_hand_run_embeds_it(tmp_path, monke
         == build_kw["metadata"]
         == {"rare_earths": {"figure": "figures/t_chart.png", "alt": in_build["text/plain"]}}
     )
+
+
+def _effective_styles(svg: str) -> list[tuple[str, str]]:
+    """(tag, style) of every element: its inline style, or the rules of the classes it names in the SVG's <style>."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    css = "".join(e.text or "" for e in root.iter(f"{ns}style"))
+    rules = dict(re.findall(r"\.([\w-]+)\{([^}]*)\}", css))
+    found = []
+    for element in root.iter():
+        if element.tag == f"{ns}style":
+            continue
+        classes = (element.get("class") or "").split()
+        style = element.get("style") or ";".join(rules[c] for c in classes if c in rules)
+        found.append((element.tag, style))
+    return found
+
+
+def test_a_style_used_more_than_once_becomes_a_class_and_every_element_keeps_its_style():
+    import io
+
+    from rare_earths import plots_points
+
+    drawn = io.StringIO()
+    _chart().savefig(drawn, format="svg", metadata={"Date": None})
+    raw = drawn.getvalue()
+    shared = plots_points.shared_styles(raw)
+    assert len(shared) < len(raw) and re.search(r'class="s[0-9a-f]{8}"', shared)
+    assert _effective_styles(shared) == _effective_styles(raw)
+    again = plots_points.shared_styles(raw.replace("a chart", "another chart"))  # same style, same name: no clash
+    assert set(re.findall(r"\.(s[0-9a-f]{8})\{", again)) == set(re.findall(r"\.(s[0-9a-f]{8})\{", shared))

@@ -162,9 +162,57 @@ def _compact_tag(tag: str) -> str:
 
 
 def compact(svg: str) -> str:
-    """A lighter SVG, drawn the same: tags compacted (`_compact_tag`; text and titles untouched), no indentation."""
+    """A lighter SVG, drawn the same: tags compacted (`_compact_tag`; text and titles untouched), no indentation,
+    no group without attributes, no identity rotation, and each style used more than once a class (`shared_styles`)."""
     svg = re.sub(r"<[^>]+>", lambda m: _compact_tag(m.group(0)), svg)
-    return re.sub(r"\n[ \t]+", "\n", svg)
+    svg = re.sub(r' transform="rotate\(-?0 [-\d.]+ [-\d.]+\)"', "", svg)  # matplotlib writes rotate(-0 x y) on text
+    return shared_styles(_without_bare_groups(re.sub(r"\n[ \t]+", "\n", svg)))
+
+
+def _without_bare_groups(svg: str) -> str:
+    """The SVG without its `<g>` elements that carry no attribute (they group nothing a renderer sees)."""
+    out, kept, at = [], [], 0
+    for m in re.finditer(r"<g>|<g\s[^>]*>|</g>", svg):
+        out.append(svg[at : m.start()])
+        at = m.end()
+        if m.group(0) == "<g>":
+            kept.append(False)
+        elif m.group(0) == "</g>":
+            if kept.pop() if kept else True:
+                out.append("</g>")
+        else:
+            kept.append(True)
+            out.append(m.group(0))
+    return "".join(out) + svg[at:]
+
+
+def shared_styles(svg: str) -> str:
+    """Each inline style an SVG uses more than once as a class defined once in its <style> (matplotlib's own CSS
+    block, which it already relies on). The class is named by the style's content, so charts inlined in the same
+    page share a name only for the same style and never clash; a class selector outranks matplotlib's `*` rule,
+    as the inline style did, and the page's stylesheet sets no fill, stroke or font on chart elements."""
+    import hashlib
+    from collections import Counter
+
+    counts = Counter(re.findall(r' style="([^"]*)"', svg))
+    names = {s: "s" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:8] for s, n in counts.items() if n > 1}
+    if not names or "</style>" not in svg:
+        return svg
+
+    def tag(m: re.Match[str]) -> str:
+        text = m.group(0)
+        style = re.search(r' style="([^"]*)"', text)
+        if not style or style.group(1) not in names:
+            return text
+        text = text.replace(style.group(0), "", 1)
+        name = names[style.group(1)]
+        if ' class="' in text:
+            return text.replace(' class="', f' class="{name} ', 1)
+        return re.sub(r"^<([\w:-]+)", lambda t: f'<{t.group(1)} class="{name}"', text, count=1)
+
+    body = re.sub(r"<[^>!?][^>]*>", tag, svg)
+    rules = "".join(f".{name}{{{style}}}" for style, name in sorted(names.items(), key=lambda kv: kv[1]))
+    return body.replace("</style>", rules + "</style>", 1)
 
 
 def points_frame(points: list[dict[str, Any]]) -> pd.DataFrame:
