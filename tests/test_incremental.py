@@ -398,3 +398,15 @@ def test_the_hash_cache_is_saved_while_other_threads_add_to_it(tmp_path: Path, m
     assert errors == []
     saved = json.loads((tmp_path / "hashes.json").read_text())["sha256"]
     assert all(stamp.split("\0")[0].startswith(str(folder)) for stamp in saved)
+
+
+def test_the_notebooks_to_run_start_longest_first_by_their_last_run() -> None:
+    """A rebuild of several notebooks starts the one whose last run took longest first (it would otherwise run
+    alone at the end); notebooks never timed start first, in planned order, as every notebook does in a first build."""
+    from rare_earths.build import engine
+
+    plans = [build.Plan(Path(f"{name}.ipynb"), {}, {}, [], name) for name in ("01_a", "02_b", "03_c", "04_d")]
+    timings = {"01_a": {"seconds": 2.0}, "02_b": {"seconds": 9.5}, "04_d": {"seconds": 4.1, "last": "ran"}}
+    assert [p.name for p in engine.longest_first(plans, timings)] == ["03_c", "02_b", "04_d", "01_a"]
+    assert [p.name for p in engine.longest_first(plans, {})] == ["01_a", "02_b", "03_c", "04_d"]
+    assert [p.name for p in engine.longest_first(plans, {"02_b": {"seconds": "x"}})] == [p.name for p in plans]

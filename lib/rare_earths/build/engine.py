@@ -150,7 +150,7 @@ def _build_locked(
     recover(output_root)
     timings = read_timings(state / "timings.json")
     results, to_render = _cached(plans, output_root, {p.stem for p in forced}, timings)
-    todo = [p for p in plans if p.name not in results and p not in to_render]
+    todo = longest_first([p for p in plans if p.name not in results and p not in to_render], timings)
     problems = data_problems(todo, project_root)
     if problems:
         _refuse_on_data_fault(todo, output_root, available, problems)
@@ -179,6 +179,18 @@ def _build_locked(
     finish_if_changed(output_root, available, built, state)
     cache.save_hashes(state / "hashes.json")
     return results
+
+
+def longest_first(todo: list[Plan], timings: dict[str, Any]) -> list[Plan]:
+    """The notebooks to run, the longest by its last recorded run first (a notebook never timed keeps its place,
+    ahead of the timed ones): the pool starts them in this order as their upstream notebooks finish, so the longest
+    does not run alone at the end. Stable: with no durations (a first build) the order is the planned one."""
+
+    def last_run(plan: Plan) -> float:
+        seconds = timings.get(plan.name, {}).get("seconds")
+        return float("inf") if not isinstance(seconds, (int, float)) else float(seconds)
+
+    return sorted(todo, key=lambda plan: -last_run(plan))
 
 
 def _refuse_on_data_fault(todo: list[Plan], output_root: Path, available: list[Path], problems: list[str]) -> None:
