@@ -280,7 +280,15 @@ def test_ctrl_c_cancels_the_remaining_tasks_and_keeps_what_was_promoted(cluster:
     assert no_staging(root) == []
 
 
-def test_a_worker_with_another_project_refuses_the_task() -> None:
+def test_a_worker_with_another_project_refuses_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The task plans (and so parses modules with ast) in its child process, never in the worker's threads, where
+    CPython 3.11 met "AST constructor recursion depth mismatch" (a fresh-clone run of the killed-worker test)."""
+    from rare_earths import pyast
+
+    def parsed_here(source: str) -> None:
+        raise AssertionError("the task parsed Python in the worker's own process")
+
+    monkeypatch.setattr(pyast, "parse", parsed_here)
     result = dask_task.run_task("07_outlook", {}, "0" * 64, {}, "unused")
     assert result["result"].status == "failed" and result["files"] == {}
     assert "another project or environment than the driver" in result["result"].message

@@ -1,7 +1,8 @@
 """What runs on a Dask worker for a sweep (see distributed.py, the driver's side): one scenario's notebook.
 
 `run_task` re-plans the notebook in the worker's own project and refuses to run when its cache key differs
-from the driver's. It runs the notebook with the build's own `execute.run_one` in a temporary folder, in a child
+from the driver's; the planning (which parses modules with `ast`, not thread-safe in CPython 3.11, while a worker
+runs tasks in threads) happens in the task's child process, with the run. It runs the notebook with the build's own `execute.run_one` in a temporary folder, in a child
 process (`python -m rare_earths.build.dask_task`: a kernel's environment and working folder are per process, and
 a worker runs tasks in threads), and returns the files made there as bytes. When the sweep is cancelled the task
 stops the child (SIGTERM: it kills its kernel); when the worker dies the child gets a signal of its own, kills its
@@ -29,6 +30,12 @@ def read_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+OTHER_PROJECT = (
+    "has another project or environment than the driver "
+    "(its cache key differs: other lib/, data/, notebook or requirements.lock); workers need the same"
+)
+
+
 def worker_plan(stem: str, parameters: dict[str, Any]) -> Plan:
     """Plan a notebook in this process's own project (a worker's), as the driver planned it."""
     from .. import paths
@@ -46,18 +53,14 @@ def run_task(stem: str, parameters: dict[str, Any], key: str, context: dict[str,
     under failed/ (a failed one), relative to that folder. `folder` says where the task worked (then removed).
     """
     worker = _worker_address()
-    plan = worker_plan(stem, parameters)
-    if plan.key != key:
-        message = (
-            f"{plan.path.name}: worker {worker or '?'} has another project or environment than the driver "
-            "(its cache key differs: other lib/, data/, notebook or requirements.lock); workers need the same"
-        )
-        return {"result": Result(stem, "failed", 0.0, message), "files": {}, "worker": worker}
     with tempfile.TemporaryDirectory(prefix="rare-earths-task-") as tmp:
         folder = Path(tmp)
         root = folder / "outputs"
-        (folder / "task.pickle").write_bytes(pickle.dumps((plan, root, context)))
+        task = (stem, parameters, key, worker, root, context)  # planned in the child: a worker runs tasks in threads
+        (folder / "task.pickle").write_bytes(pickle.dumps(task))
         result = _run_child(folder, stem, stop)
+        if result.message.endswith(OTHER_PROJECT):
+            return {"result": result, "files": {}, "worker": worker}
         made = root if result.status == "ran" else root / "failed" / stem
         files = read_files(made) if made.is_dir() else {}
         return {"result": result, "files": files, "worker": worker, "folder": str(folder)}
@@ -151,8 +154,13 @@ def _child(folder: Path, parent: int) -> None:
 
     start_worker()  # the build worker's set-up: SIGTERM kills the kernel and promotes nothing
     _die_with_parent(folder, parent)
-    plan, root, context = pickle.loads((folder / "task.pickle").read_bytes())
-    result = run_one(plan, root, context)
+    stem, parameters, key, worker, root, context = pickle.loads((folder / "task.pickle").read_bytes())
+    plan = worker_plan(stem, parameters)  # here, in a process of one thread: CPython 3.11's ast is not thread-safe
+    if plan.key != key:
+        message = f"{plan.path.name}: worker {worker or '?'} {OTHER_PROJECT}"
+        result = Result(stem, "failed", 0.0, message)
+    else:
+        result = run_one(plan, root, context)
     partial = folder / ".result.pickle.tmp"
     partial.write_bytes(pickle.dumps(result))
     os.replace(partial, folder / "result.pickle")
