@@ -41,3 +41,32 @@ def test_the_site_stylesheet_keeps_every_jupyterlab_class_the_pages_carry() -> N
     )
     assert css.index(".highlight .k") < css.index(".jp-RenderedHTMLCommon")  # before the lab styles, as inlined
     assert len(css.encode("utf-8")) < 45_000
+
+
+RACE = """
+import sys, threading
+from rare_earths.site import assets
+barrier, errors = threading.Barrier(8), []
+def go():
+    barrier.wait()
+    try:
+        assets.highlight_css()
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=go) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(errors[:1]); sys.exit(1 if errors else 0)
+"""
+
+
+def test_the_stylesheet_is_made_in_threads_at_once_in_a_fresh_interpreter() -> None:
+    """A sweep's builds write their assets from threads of one process; the first, simultaneous, import of the code
+    highlighting must not fail (pygments.formatters loads its formatters lazily: "cannot import name
+    'HtmlFormatter'" in 9 fresh interpreters of 10 before the import named the module)."""
+    import subprocess
+    import sys
+
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -30,6 +30,7 @@ the index refresh that ends it; each step's work lives in plan, pool, execute, s
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -150,7 +151,9 @@ def _build_locked(
     recover(output_root)
     timings = read_timings(state / "timings.json")
     results, to_render = _cached(plans, output_root, {p.stem for p in forced}, timings)
-    todo = longest_first([p for p in plans if p.name not in results and p not in to_render], timings)
+    todo = [p for p in plans if p.name not in results and p not in to_render]
+    if (jobs or os.cpu_count() or 1) > 1:
+        todo = longest_first(todo, timings)  # one worker runs them in the planned order, as a reader expects
     problems = data_problems(todo, project_root)
     if problems:
         _refuse_on_data_fault(todo, output_root, available, problems)

@@ -145,7 +145,8 @@ def highlight_css() -> str:
     Its one rule for every element (`pre { line-height }`) is kept to the reports, the pages nbconvert wrote it into,
     at the same specificity (`:where` adds none): the index and the sources page keep their own line height."""
     from jupyterlab_pygments import JupyterStyle
-    from pygments.formatters import HtmlFormatter
+    from pygments.formatters.html import HtmlFormatter  # the module itself: pygments.formatters loads it lazily,
+    # and two threads asking it at once (a sweep's builds) got "cannot import name 'HtmlFormatter'"
 
     css = HtmlFormatter(style=JupyterStyle).get_style_defs(".highlight")
     return re.sub(r"^pre \{", ":where(.jp-Notebook) pre {", css, count=1, flags=re.M) + "\n"
