@@ -250,16 +250,11 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
         "data_date": span,
         "sources": value_ids,
     }
+    # the headline's, the lead's and section 01's +51% month on month: one value change, checked three times
+    the_51 = (value_change.pct, no_value_basis, notebook)
+    the_51_kwargs = dict(arithmetic=own_pct, finding=no_value, **dated(value_change.pct, mm, prior, claim_month))
     records = [
-        claims.check(
-            "C00-01",
-            value_change.pct,
-            no_value_basis,
-            notebook,
-            arithmetic=own_pct,
-            finding=no_value,
-            **dated(value_change.pct, mm, prior, claim_month),
-        ),
+        claims.check("C00-01", *the_51, **the_51_kwargs),
         claims.check(
             "C00-02",
             trend.direction,
@@ -279,15 +274,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             note=f"From January to {_month_words(claim_month)} the unit value was {abs(uv_main.pct):.0f}% {'below' if uv_main.pct < 0 else 'above'} {base}'s.",
             readings=[Reading(f"unit value {at_date} against {base} ({uv_main.pct:+.1f}%)", uv_main.direction)],
         ),
-        claims.check(
-            "C00-04",
-            value_change.pct,
-            no_value_basis,
-            notebook,
-            arithmetic=own_pct,
-            finding=no_value,
-            **dated(value_change.pct, mm, prior, claim_month),
-        ),
+        claims.check("C00-04", *the_51, **the_51_kwargs),
         claims.check(
             "C00-05",
             value_claim,
@@ -316,15 +303,7 @@ def check_claims(frame: pd.DataFrame, claim_month: str, notebook: str) -> tuple[
             finding=no_value,
             **dated(value_claim, claim_month, claim_month),
         ),
-        claims.check(
-            "C01-04",
-            value_change.pct,
-            no_value_basis,
-            notebook,
-            arithmetic=own_pct,
-            finding=no_value,
-            **dated(value_change.pct, mm, prior, claim_month),
-        ),
+        claims.check("C01-04", *the_51, **the_51_kwargs),
         claims.attribution(
             "C01-05",
             True if gacc_said else None,
