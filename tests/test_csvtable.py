@@ -63,6 +63,42 @@ def test_the_fast_path_reads_random_canonical_files_exactly_as_the_csv_module(tm
     assert fast_reads > 300  # the scan accepts what csv.writer writes, blank lines and quoted newlines included
 
 
+# Number cells that pandas' float parser would read as a clean number (padded, split over lines) or refuse
+ODD_NUMBERS = [" 4", "4 ", "\t4", "4\x0c", "\x0b4", "  4", "4\n", "\r\n4", "inf", "-inf", "1e999", "nan", "1_0", ""]
+
+
+def numbers_file(rng: random.Random) -> str:
+    """A table of a number column and a text column, sometimes with one odd number cell."""
+    rows = [["n", "t"]]
+    for _ in range(rng.randint(1, 40)):
+        rows.append(
+            [rng.choice(["4", "-2.5", "1e3", ".5", "7.", "+0"]), rng.choice(["a", "China, Hong Kong SAR", "x y"])]
+        )
+    if rng.random() < 0.6:
+        rows[rng.randint(1, len(rows) - 1)][0] = rng.choice(ODD_NUMBERS)
+    out = io.StringIO()
+    csv.writer(out, lineterminator=rng.choice(["\n", "\r\n"])).writerows(rows)
+    return out.getvalue()
+
+
+def test_number_columns_parsed_by_pandas_read_as_the_csv_module_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = []
+    cells = csvfast.cells
+    monkeypatch.setattr(
+        csvfast, "cells", lambda *a: (found := cells(*a)) and parsed.append(found[0].dtype == np.float64) or found
+    )
+    rng = random.Random(7)
+    for i in range(400):
+        path = tmp_path / f"{i}.csv"
+        path.write_text(numbers_file(rng), encoding="utf-8", newline="")
+        found = csvtable._read_fast(path, {"n"}, None)
+        assert found is not None, path.read_text()
+        same(found[0], slow(path, ["n"]))
+    assert sum(parsed) > 150 and not all(parsed)  # pandas parsed most number columns; some went back to text
+
+
 @pytest.mark.parametrize(
     "text",
     [

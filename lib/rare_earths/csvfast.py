@@ -7,6 +7,12 @@ breaks are structural) and computes each row's physical line as the csv reader c
 quoted or not; a row's line is the one where it ends). Anything else (a byte that is not UTF-8, a NUL, a stray
 quote, a ragged or blank-looking row, a blank first line, a bare CR ending a row) returns None, and csvtable reads the file with the csv
 module, which gives the exact message. pandas is imported here only.
+
+Number columns are parsed by pandas' float parser when nothing in the file can be a number with whitespace around
+it (`padded`): boxing a million distinct texts as Python strings costs more than the rest of the read. pandas'
+parser accepts a subset of what float() accepts and gives the same doubles; it also skips whitespace around a
+number, which validation must flag, hence the byte check, and csvtable reads the cells as text again when a parsed
+column holds a non-finite value or a row spans more than one line.
 """
 
 from __future__ import annotations
@@ -16,13 +22,15 @@ import csv
 import io
 import mmap
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 BLOCK = 1 << 22  # bytes scanned at a time (bounds the temporary masks)
 QUOTE, COMMA, LF, CR = 34, 44, 10, 13
+PAD = (32, 9, 11, 12)  # space, tab, vertical tab, form feed: what pandas' float parser skips around a number
 
 
 def _positions(data: np.ndarray, byte: int) -> np.ndarray:
@@ -129,9 +137,18 @@ def cell_commas(columns: dict, header: list[str]) -> int:
     return total
 
 
-def layout(path: Path) -> tuple[list[str], Callable[[int], np.ndarray | None], int] | None:
-    """A big file's header, a function giving each data row's line once pandas has counted the rows, and its count
-    of commas; None to let the csv module read it.
+class Layout(NamedTuple):
+    """What the byte scan of a big file found."""
+
+    header: list[str]
+    lines: Callable[[int], np.ndarray | None]  # each data row's line, once pandas has counted the rows
+    commas: int  # commas in the file, structural or quoted
+    padded: bool  # whether some cell may be a number with whitespace around it
+
+
+def layout(path: Path) -> Layout | None:
+    """A big file's header, a function giving each data row's line once pandas has counted the rows, its count
+    of commas and whether a number may be padded; None to let the csv module read it.
 
     A file without CR whose header holds no quote needs no search for line breaks: when it has exactly one line
     per row (pandas' row count says so), row i is on line i + 2. Otherwise the full scan gives each row's line."""
@@ -151,6 +168,7 @@ def layout(path: Path) -> tuple[list[str], Callable[[int], np.ndarray | None], i
             else:
                 found = scan(data, mm)
             header = None if found is None else bytes(view[found[0][0] : found[0][1]]).decode("utf-8")
+            pads = found is not None and padded(data, mm)
         finally:
             del data
             view.release()
@@ -167,7 +185,31 @@ def layout(path: Path) -> tuple[list[str], Callable[[int], np.ndarray | None], i
         every = found[1] if found[1] is not None else _scan_file(path)
         return every if every is not None and len(every) == rows else None
 
-    return header, lines, commas
+    return Layout(header, lines, commas, pads)
+
+
+def padded(data: np.ndarray, raw: mmap.mmap | bytes) -> bool:
+    """Whether a space, tab, VT or FF stands between a delimiter (comma, quote, line break, the file's edge) and
+    something other than a letter: where a number cell could carry whitespace that pandas' float parser would skip.
+    (Text such as 'China, Hong Kong SAR' does not count: a letter follows the space.)"""
+    n = len(data)
+    edges = np.array([COMMA, QUOTE, LF, CR], dtype=np.uint8)
+    for byte in PAD:
+        if raw.find(bytes([byte])) < 0:
+            continue
+        at = _positions(data, byte)
+        before = np.where(at > 0, data[np.maximum(at - 1, 0)], LF)
+        after = np.where(at < n - 1, data[np.minimum(at + 1, n - 1)], LF)
+        letter_before, letter_after = _letter(before), _letter(after)
+        if ((np.isin(before, edges) & ~letter_after) | (np.isin(after, edges) & ~letter_before)).any():
+            return True
+    return False
+
+
+def _letter(codes: np.ndarray) -> np.ndarray:
+    """Which bytes are ASCII letters."""
+    upper = codes & 0xDF  # folds a-z onto A-Z
+    return (upper >= 65) & (upper <= 90)
 
 
 def _scan_file(path: Path) -> np.ndarray | None:
@@ -191,8 +233,23 @@ def factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int32), uniques.tolist()
 
 
-def cells(path: Path, width: int) -> dict[int, np.ndarray] | None:
-    """Every cell as text, exactly as in the file (no NA guessing, blank lines skipped), or None if pandas refuses."""
+def cells(path: Path, width: int, floats: Collection[int] = ()) -> dict[int, np.ndarray] | None:
+    """Every cell as text, exactly as in the file (no NA guessing, blank lines skipped), or None if pandas refuses;
+    the columns at `floats` as float64 instead, unless some cell there does not parse (then all as text)."""
+    if floats:
+        try:
+            return _cells(path, width, {j: np.float64 for j in floats})
+        except ValueError:  # a cell pandas' float parser refuses: the csv checks need its text
+            pass
+    try:
+        return _cells(path, width, {})
+    except ValueError:
+        return None
+
+
+def _cells(path: Path, width: int, floats: dict[int, type]) -> dict[int, np.ndarray] | None:
+    """One pandas read: the columns in `floats` parsed as numbers (ValueError if one does not parse), the rest as
+    text; None if pandas refuses the file (a row longer than the header, an undecodable byte)."""
     import pandas as pd
 
     try:
@@ -204,13 +261,17 @@ def cells(path: Path, width: int) -> dict[int, np.ndarray] | None:
                 header=0,
                 names=list(range(width)),
                 index_col=False,
-                dtype=object,
+                dtype={j: floats.get(j, object) for j in range(width)},
                 na_filter=False,
                 keep_default_na=False,
                 skip_blank_lines=True,
                 encoding="utf-8",
                 engine="c",
             )
-    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError):
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError):
         return None
-    return {j: frame.pop(j).to_numpy(dtype=object) for j in range(width)}
+    except ValueError:
+        if floats:
+            raise  # perhaps a number that does not parse: the caller reads the file as text
+        return None
+    return {j: frame.pop(j).to_numpy(dtype=floats.get(j, object)) for j in range(width)}

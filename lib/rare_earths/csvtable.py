@@ -178,17 +178,24 @@ def _read_fast(path: Path, numbers: set[str], check_header: Callable | None) -> 
     found = csvfast.layout(path)
     if found is None:
         return None
-    header, lines_of, commas = found
+    header, lines_of, commas = found.header, found.lines, found.commas
     problems = check_header(header) if check_header else []
     if problems:
         return None, problems
-    cells = csvfast.cells(path, len(header))
+    floats = [] if found.padded else [j for j, name in enumerate(header) if name in numbers]
+    cells = csvfast.cells(path, len(header), floats)
     lines = None if cells is None else lines_of(len(cells[0]))
     if lines is None:
         return None
+    if any(cells[j].dtype == np.float64 for j in floats) and not _plain_numbers(cells, floats, lines):
+        cells = csvfast.cells(path, len(header))  # the checks need the text of a number column
+        if cells is None:
+            return None
     columns = {}
     for j, name in enumerate(header):
-        if name in numbers:
+        if name in numbers and cells[j].dtype == np.float64:
+            columns[name] = Column(numbers=cells.pop(j), odd={})
+        elif name in numbers:
             builder = _Numbers()
             builder.add(cells.pop(j), 0, len(lines))
             columns[name] = builder.column(len(lines))
@@ -198,6 +205,13 @@ def _read_fast(path: Path, numbers: set[str], check_header: Callable | None) -> 
     if commas != (len(header) - 1) * (len(lines) + 1) + csvfast.cell_commas(columns, header):
         return None  # some row has fewer cells than the header (pandas pads it; one with more, it refuses)
     return Table(header, lines, columns, []), []
+
+
+def _plain_numbers(cells: dict[int, np.ndarray], floats: list[int], lines: np.ndarray) -> bool:
+    """Whether number columns parsed by pandas hold only what the text path would read alike: finite values, and no
+    row over two lines (a quoted line break beside a number is whitespace that pandas' parser skips)."""
+    one_line_each = not len(lines) or (lines[0] == 2 and lines[-1] == len(lines) + 1)
+    return one_line_each and all(bool(np.isfinite(cells[j]).all()) for j in floats if cells[j].dtype == np.float64)
 
 
 def _read(
