@@ -33,6 +33,9 @@ NEWS_LICENCE = "copyright of the publisher; figures quoted for verification"
 # Ids are derived from the publication date ("host-YYYY-MM-DD", "host-undated-N"); a page whose date was read only
 # after its id was handed out keeps that id (data rows and claims cite it): leads/source_ids.csv lists them.
 KEPT_IDS = "source_ids.csv"
+# Pages looked at again for their real title and publication date (the stored copy read, what it shows, and
+# `apply`: which of the two the curation takes into data/sources.csv, as the checker decided).
+PAGE_CHECKS = "page_checks.csv"
 
 
 def host(url):
@@ -60,6 +63,7 @@ class Sources:
         self.by_url = {}
         self.calls = {}
         self.kept = kept_ids()
+        self.checks = page_checks()
 
     def add(
         self,
@@ -113,6 +117,8 @@ class Sources:
             licence=licence,
             notes=notes,
         )
+        if url in self.checks:
+            checked(self.by_url[url], self.checks[url])
         return source_id
 
     def in_final_order(self):
@@ -140,6 +146,39 @@ def kept_ids() -> dict[str, str]:
         return {}
     with open(path, encoding="utf-8", newline="") as f:
         return {r["url"]: r["source_id"] for r in csv.DictReader(f)}
+
+
+def page_checks() -> dict[str, dict[str, str]]:
+    """URL -> the row of leads/page_checks.csv for each page whose title or date the curation takes from it."""
+    path = LEADS / PAGE_CHECKS
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {r["url"]: r for r in csv.DictReader(f) if r["apply"]}
+
+
+def checked(row: dict[str, str], check: dict[str, str]) -> None:
+    """Take a page check's title or date into a row of data/sources.csv (its id stays), saying where the date is read."""
+    wanted = set(check["apply"].split(";"))
+    if not wanted <= {"title", "date"} or not all(
+        check["title_on_page" if w == "title" else "date_published"] for w in wanted
+    ):
+        raise ValueError(
+            f"{PAGE_CHECKS}: {check['url']}: apply {check['apply']!r} names a field the check has no value for"
+        )
+    if "title" in wanted:
+        row["title"] = check["title_on_page"]
+    if "date" in wanted:
+        date, evidence = iso_date(check["date_published"]), check["date_evidence"]
+        if evidence.startswith("address:"):
+            how = f"taken from the page's address ({evidence.removeprefix('address:').strip()})"
+        else:
+            how = f"as the page prints it ({evidence})"
+        if check["match"] != "this page":
+            how += f" at another address of the same publisher ({check['read_at']})"
+        kept = row["notes"].replace("date shown: not stated in excerpt", "").strip(" ;")
+        row["date_published"] = date
+        row["notes"] = "; ".join(x for x in (kept, f"date {date} {how}, checked {check['checked']}") if x)
 
 
 def listed_urls() -> dict[str, int]:

@@ -193,3 +193,42 @@ def test_every_kept_id_names_a_page_and_differs_from_the_id_its_date_gives() -> 
         assert k["url"] in rows, f"research/leads/source_ids.csv: {k['url']} is no source"
         assert rows[k["url"]]["source_id"] == k["source_id"]
         assert rows[k["url"]]["date_published"] and "undated" in k["source_id"], k  # kept only when dated later
+
+
+def set_page_check(root: Path, source_id: str, **values: str) -> str:
+    """Change one row of a copy's leads/page_checks.csv (by source id); return the page's URL."""
+    path = root / "research" / "leads" / "page_checks.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    row = next(r for r in rows if r["source_id"] == source_id)
+    row.update(values)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return row["url"]
+
+
+def test_a_page_check_gives_its_page_the_date_it_shows_and_says_so_keeping_the_id(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    set_page_check(root, "metal-undated", apply="")  # as before the check: no date
+    curate(root)
+    before = {r["source_id"]: r for r in csv.DictReader(open(root / "data" / "sources.csv", encoding="utf-8"))}
+    set_page_check(root, "metal-undated", apply="date")
+    set_page_check(root, "100ppi-undated", apply="date;title", title_on_page="生意社：1月29日镝铽价格")
+    curate(root)
+    after = {r["source_id"]: r for r in csv.DictReader(open(root / "data" / "sources.csv", encoding="utf-8"))}
+    assert before["metal-undated"]["date_published"] == "" and after["metal-undated"]["date_published"] == "2025-12-26"
+    assert "date 2025-12-26 as the page prints it (Published: Dec 26, 2025 14:03)" in after["metal-undated"]["notes"]
+    assert "at another address of the same publisher" in after["metal-undated"]["notes"]  # its copy was read there
+    assert after["100ppi-undated"]["title"] == "生意社：1月29日镝铽价格"
+    assert "taken from the page's address (/news/detail-20260129-5252885.html)" in after["100ppi-undated"]["notes"]
+    assert list(before) == list(after)  # no id changed, none moved
+
+
+def test_a_page_check_applying_a_field_it_has_no_value_for_is_refused(tmp_path: Path) -> None:
+    root = curated_copy(tmp_path)
+    url = set_page_check(root, "metal-undated", apply="title", title_on_page="")
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert f"page_checks.csv: {url}: apply 'title' names a field the check has no value for" in done.stderr

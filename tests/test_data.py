@@ -178,7 +178,6 @@ def test_citations_list_only_the_sources_used() -> None:
 # quotes but no headline.)
 UNREAD_TITLES = {
     "100ppi-undated",
-    "allweatherfinance-undated",
     "argusmedia-undated",
     "arkforgeai-undated",
     "attachments-undated",
