@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-from matplotlib.transforms import Bbox
 import pandas as pd
 import seaborn as sns
+from matplotlib.transforms import Bbox
 
 from . import labels, outputs, params, paths
 from .forecasts import ARTICLE_DATE
