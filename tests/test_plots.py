@@ -66,18 +66,6 @@ def test_saved_png_has_the_pixels_matplotlib_draws_in_fewer_bytes(tmp_path):
     assert png.stat().st_size < len(drawn.getvalue())
 
 
-def test_the_svg_shows_the_area_of_the_png(tmp_path):
-    from PIL import Image
-
-    fig = _chart()
-    plots.source_note(fig, "Source: a source line long enough to wrap, so the crop depends on measuring its text " * 2)
-    png, svg = plots.save_figure(fig, "t_chart", tmp_path)[:2]
-    size = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg.read_text(encoding="utf-8"))
-    with Image.open(png) as image:
-        inches = [n / image.info["dpi"][0] for n in image.size]
-    assert [float(v) / 72 for v in size.groups()] == pytest.approx(inches, abs=1.5 / image.info["dpi"][0])
-
-
 def test_saved_svg_has_no_metadata_block_and_compact_tags(tmp_path):
     svg = plots.save_figure(_chart(), "t_chart", tmp_path)[1].read_text(encoding="utf-8")
     assert "<metadata>" not in svg and "<title>" in svg  # the points keep their hover values

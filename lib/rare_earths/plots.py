@@ -16,7 +16,6 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib.transforms import Bbox
 
 from . import labels, outputs, params, paths
 from .forecasts import ARTICLE_DATE
@@ -80,11 +79,10 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
     points = plots_points.chart_points(fig)
     targets = []
     svg_meta = {"Date": None, "Creator": None, "Format": None, "Type": None}  # no <metadata> block at all
-    box = tight_box(fig)
     for ext, meta in (("png", {"Software": None}), ("svg", svg_meta)):
         target = paths.figures_dir(output_root) / f"{name}.{ext}"
         with outputs.atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, bbox_inches=box, metadata=meta)
+            fig.savefig(tmp, format=ext, bbox_inches="tight", metadata=meta)
             if ext == "png":
                 outputs.lossless_png(tmp)  # smaller PNG, the same pixels
             if ext == "svg":  # every point carries its values as a <title>: hover or tap shows them, offline
@@ -95,13 +93,6 @@ def save_figure(fig: plt.Figure, name: str, output_root: Path) -> list[Path]:
     targets.append(data)
     _show_instead_of_redrawing(fig, targets[0], {"figure": f"figures/{name}.png", "alt": alt_text(fig)})
     return targets
-
-
-def tight_box(fig: plt.Figure) -> Bbox:
-    """The area `savefig(bbox_inches="tight")` crops a PNG to (at the figure's dpi, the theme's savefig dpi), found
-    once for both formats: "tight" costs a draw and a measure of every artist per file, a third of saving a chart."""
-    fig.draw_without_rendering()
-    return fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
 
 
 def alt_text(fig: plt.Figure) -> str:
