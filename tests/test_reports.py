@@ -44,6 +44,39 @@ def test_reports_load_nothing_from_the_network() -> None:
         assert ("highlight hl-ipython3" in body) is not reader  # the reader version hides code
 
 
+def _nbconvert_exporter(reader: bool):
+    """nbconvert's own HTMLExporter, configured as reports.html_exporter configures the project's."""
+    from nbconvert import HTMLExporter
+
+    ours = reports.html_exporter(reader)
+    return HTMLExporter(
+        template_name=ours.template_name,
+        extra_template_basedirs=ours.extra_template_basedirs,
+        exclude_input=reader,
+        exclude_input_prompt=reader,
+        exclude_output_prompt=reader,
+        config=ours.config,
+    )
+
+
+def test_the_report_exporter_gives_nbconvert_s_document_without_its_soup_pass() -> None:
+    from bs4 import BeautifulSoup
+
+    nb = _executed_notebook()
+    image = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    described = new_output(
+        "display_data",
+        data={"text/html": '<img src="x.png"><img src="y.png" alt="a chart"><div class="jp-OutputArea-outputs"></div>'},
+    )
+    nb.cells.append(new_code_cell("show()", outputs=[image, described]))
+    for reader in (True, False):
+        ours, _ = reports.html_exporter(reader).from_notebook_node(nb)
+        theirs, _ = _nbconvert_exporter(reader).from_notebook_node(nb)
+        assert str(BeautifulSoup(ours, features="html.parser")) == theirs  # the same elements, attributes and text
+        assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') >= 3
+        assert 'alt="No description has been provided for this image"' in ours and 'alt="a chart"' in ours
+
+
 def test_key_finding_is_read_from_the_executed_notebook() -> None:
     assert reports.key_finding(_executed_notebook()) == "Key finding. China: 69% of mining."
     assert reports.key_finding(new_notebook(cells=[new_code_cell("1")])) == ""

@@ -32,14 +32,15 @@ BUILD_NOTE = re.compile(
 
 
 def html_exporter(reader: bool) -> Any:
-    """An nbconvert HTML exporter on the offline template; reader=True hides code and prompts.
+    """An nbconvert HTML exporter on the offline template (site/exporter.py); reader=True hides code and prompts.
 
     Its CSSHTMLHeaderPreprocessor is off: it inlines the code highlighting (and any custom.css of the machine's
     Jupyter config) into every page; the site's one stylesheet carries the highlighting instead (site/assets.py)."""
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    return HTMLExporter(
+    from .exporter import ReportExporter
+
+    return ReportExporter(
         template_name=TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=reader,
