@@ -108,6 +108,13 @@ def _processes() -> dict[int, tuple[int, str]]:
     return found
 
 
+def _worker_of(kernel: int) -> int:
+    """The build worker running a kernel: its parent, or its parent's parent when the worker's zygote forked it."""
+    parent = _processes()[kernel][0]
+    command = Path(f"/proc/{parent}/cmdline").read_bytes().replace(b"\0", b" ")
+    return _processes()[parent][0] if b"rare_earths.build.zygote" in command else parent
+
+
 def _family(pid: int) -> set[int]:
     """A process's descendants (workers, their kernels, the resource tracker)."""
     table, family, todo = _processes(), set(), [pid]
@@ -211,7 +218,7 @@ def test_a_worker_killed_mid_run_fails_its_notebook_in_one_line_not_the_build_wi
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.2)
         kernel = int(marker.read_text())
-        worker = _processes()[kernel][0]
+        worker = _worker_of(kernel)
         os.kill(worker, signal.SIGKILL)  # the out-of-memory killer, or a user's kill -9
         stdout, stderr = proc.communicate(timeout=60)
     finally:

@@ -188,7 +188,7 @@ def task_processes(client: distributed.Client) -> dict[str, list[psutil.Process]
         found[address] = []
         try:
             for child in psutil.Process(pid).children(recursive=True):
-                if "rare_earths.build.dask_task" in " ".join(child.cmdline()) or kernel(child):
+                if "rare_earths.build.dask_task" in " ".join(child.cmdline()) or kernel(child) or zygote(child):
                     found[address].append(child)
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue
@@ -196,9 +196,17 @@ def task_processes(client: distributed.Client) -> dict[str, list[psutil.Process]
 
 
 def kernel(process: psutil.Process) -> bool:
-    """Whether a process is a Jupyter kernel."""
+    """Whether a process is a Jupyter kernel: started as one, or forked warm by a build worker's zygote."""
     try:
-        return "ipykernel_launcher" in " ".join(process.cmdline())
+        return "ipykernel_launcher" in " ".join(process.cmdline()) or (zygote(process) and zygote(process.parent()))
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+
+
+def zygote(process: psutil.Process | None) -> bool:
+    """Whether a process runs build/zygote.py (a worker's zygote, or a kernel forked from one: the same command)."""
+    try:
+        return process is not None and "rare_earths.build.zygote" in " ".join(process.cmdline())
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return False
 

@@ -3,6 +3,7 @@ driver (a worker never outlives the build that started it, nor promotes anything
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -18,6 +19,7 @@ def kernel_manager_class() -> type:
     temporary folder.
     """
     import tempfile
+    import uuid
 
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_client.manager import AsyncKernelManager
@@ -27,7 +29,7 @@ def kernel_manager_class() -> type:
         @property
         def kernel_spec(self) -> KernelSpec:
             return KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                argv=[sys.executable, *LAUNCHER, "-f", "{connection_file}"],
                 display_name="Python (rare-earths)",
                 language="python",
             )
@@ -50,6 +52,14 @@ def kernel_manager_class() -> type:
         def _default_connection_file(self) -> str:
             return os.path.join(os.path.dirname(self.ip), "connection.json")  # not a tmp*.json of its own
 
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if self.provisioner is None and ZYGOTE:  # a warm kernel (build/zygote.py) where the worker has one
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = forking_provisioner()(
+                    kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+                )
+            return await super()._async_pre_start_kernel(**kw)
+
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
             if not restart:
@@ -59,6 +69,41 @@ def kernel_manager_class() -> type:
 
 
 KERNELS: list[Any] = []  # kernel managers started in this worker (see kill_kernels)
+ZYGOTE: list[Any] = []  # this worker's zygote.Zygote, when kernels are forked warm (see start_zygote)
+LAUNCHER = ["-m", "ipykernel_launcher"]  # the kernel command after the interpreter (kernel_spec.argv)
+
+
+@functools.lru_cache(maxsize=1)
+def forking_provisioner() -> type:
+    """jupyter_client's local provisioner, launching the kernel as a fork of this worker's zygote when it can."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    from .zygote import ForkedKernel
+
+    class ForkingProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            pid = None
+            if ZYGOTE and cmd[:3] == [sys.executable, *LAUNCHER]:
+                cwd = str(kwargs.get("cwd") or os.getcwd())
+                pid = ZYGOTE[0].fork(cmd[3:], cwd, dict(kwargs.get("env") or os.environ))
+            if pid is None:  # refused, or the zygote is gone: an ordinary kernel
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process, self.pid, self.pgid = ForkedKernel(pid), pid, pid  # it leads its own session
+            self.cwd = kwargs.get("cwd") or os.getcwd()
+            return self.connection_info
+
+    return ForkingProvisioner
+
+
+def start_zygote(driver: int | None) -> None:
+    """Start this worker's zygote (imports begin at once, beside the worker's own) where kernels can be forked."""
+    import tempfile
+
+    from . import zygote
+
+    if zygote.available():
+        folder = tempfile.mkdtemp(prefix=kernel_folder_prefix(driver) + "zygote-")  # removed with the kernels' folders
+        ZYGOTE[:] = [zygote.Zygote(folder)]
 
 
 def kill_kernels() -> None:
@@ -107,6 +152,7 @@ def start_worker(driver: int | None = None) -> None:
     stop_on_sigterm()
     if driver is not None:
         die_with(driver)
+    start_zygote(driver)
 
 
 def die_with(driver: int) -> None:
