@@ -410,3 +410,29 @@ def test_the_notebooks_to_run_start_longest_first_by_their_last_run() -> None:
     assert [p.name for p in engine.longest_first(plans, timings)] == ["03_c", "02_b", "04_d", "01_a"]
     assert [p.name for p in engine.longest_first(plans, {})] == ["01_a", "02_b", "03_c", "04_d"]
     assert [p.name for p in engine.longest_first(plans, {"02_b": {"seconds": "x"}})] == [p.name for p in plans]
+    hint = {"01_a": 1.0, "02_b": 3.0, "03_c": 2.0}  # a first build: the notebooks folder's durations.json
+    assert [p.name for p in engine.longest_first(plans, {}, hint)] == ["04_d", "02_b", "03_c", "01_a"]
+    assert [p.name for p in engine.longest_first(plans, {"01_a": {"seconds": 5.0}}, hint)][1:3] == ["01_a", "02_b"]
+
+
+def test_a_durations_hint_is_read_and_a_broken_one_is_named_and_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rare_earths.build import store
+
+    assert store.read_durations_hint(tmp_path) == {}
+    (tmp_path / "durations.json").write_text('{"about": "x", "seconds": {"01_a": 2, "02_b": 4.5}}', encoding="utf-8")
+    assert store.read_durations_hint(tmp_path) == {"01_a": 2.0, "02_b": 4.5}
+    (tmp_path / "durations.json").write_text('{"seconds": {"01_a": "slow"}}', encoding="utf-8")
+    assert store.read_durations_hint(tmp_path) == {}
+    assert "durations.json is not a durations hint (an object 'seconds' of numbers): ignored" in capsys.readouterr().err
+
+
+def test_the_durations_hint_names_every_notebook_of_the_collection() -> None:
+    import json
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    hint = json.loads((notebooks / "durations.json").read_text(encoding="utf-8"))["seconds"]
+    assert sorted(hint) == sorted(p.stem for p in notebooks.glob("[0-9][0-9]_*.ipynb")), (
+        "notebooks/durations.json orders a first build: give a new notebook its seconds (from .build/timings.json)"
+    )

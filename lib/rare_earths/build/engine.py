@@ -59,6 +59,7 @@ from .render import freshness, rerender
 from .store import (
     claim_output_root,
     locked,
+    read_durations_hint,
     read_manifest,
     read_timings,
     record,
@@ -153,7 +154,8 @@ def _build_locked(
     results, to_render = _cached(plans, output_root, {p.stem for p in forced}, timings)
     todo = [p for p in plans if p.name not in results and p not in to_render]
     if (jobs or os.cpu_count() or 1) > 1:
-        todo = longest_first(todo, timings)  # one worker runs them in the planned order, as a reader expects
+        hint = read_durations_hint(available[0].parent) if available else {}
+        todo = longest_first(todo, timings, hint)  # one worker runs them in the planned order, as a reader expects
     problems = data_problems(todo, project_root)
     if problems:
         _refuse_on_data_fault(todo, output_root, available, problems)
@@ -184,13 +186,15 @@ def _build_locked(
     return results
 
 
-def longest_first(todo: list[Plan], timings: dict[str, Any]) -> list[Plan]:
-    """The notebooks to run, the longest by its last recorded run first (a notebook never timed keeps its place,
-    ahead of the timed ones): the pool starts them in this order as their upstream notebooks finish, so the longest
-    does not run alone at the end. Stable: with no durations (a first build) the order is the planned one."""
+def longest_first(todo: list[Plan], timings: dict[str, Any], hint: dict[str, float] | None = None) -> list[Plan]:
+    """The notebooks to run, the longest first: by its last recorded run, else by the notebooks folder's durations
+    hint (a first build), else ahead of the others in its planned place. The pool starts them in this order as their
+    upstream notebooks finish, so the longest does not run alone at the end. Stable."""
 
     def last_run(plan: Plan) -> float:
         seconds = timings.get(plan.name, {}).get("seconds")
+        if not isinstance(seconds, (int, float)):
+            seconds = (hint or {}).get(plan.name)
         return float("inf") if not isinstance(seconds, (int, float)) else float(seconds)
 
     return sorted(todo, key=lambda plan: -last_run(plan))

@@ -259,6 +259,24 @@ def read_timings(path: Path) -> dict[str, Any]:
     return timings
 
 
+DURATIONS_HINT = "durations.json"  # beside the notebooks: how long each takes, for the order of a first build
+
+
+def read_durations_hint(notebooks_dir: Path) -> dict[str, float]:
+    """The seconds the notebooks folder's durations.json gives each notebook ({} without one); a file that is not
+    such a hint is named on one line and ignored (the order is then the planned one for notebooks never timed)."""
+    path = notebooks_dir / DURATIONS_HINT
+    if not path.exists():
+        return {}
+    seconds = read_json(path).get("seconds")
+    if not isinstance(seconds, dict) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in seconds.values()
+    ):
+        say(f"{paths.display(path)} is not a durations hint (an object 'seconds' of numbers): ignored", err=True)
+        return {}
+    return {name: float(v) for name, v in seconds.items()}
+
+
 def read_json(path: Path) -> dict[str, Any]:
     """A JSON object from a file, or {} when it is missing, unreadable or not an object."""
     try:
