@@ -298,7 +298,7 @@ SCALE_WORDS = (
     "accurate", "roughly right", "misleading", "wrong", "can't be checked", "came true", "did not come true",
     "not yet decidable",
 )  # fmt: skip
-ABBREVIATIONS = ("REO", "HHI", "NdPr", "Dy", "Tb", "CIF", "FOB")
+ABBREVIATIONS = ("REO", "HHI", "NdPr", "Dy", "Tb", "CIF", "FOB", "GACC", "MOFCOM", "MIIT", "USGS", "MCS", "NdFeB")
 BAD_TITLE = re.compile(
     r"<NA>|URL slug|title not in excerpt|untitled page|\bnan\b|\(undated\b|title not read\]|\[descriptive\]",
     re.IGNORECASE,
@@ -665,8 +665,8 @@ def test_page_weights_stay_within_budget(site) -> None:
 
 
 def _words_problems(page, name: str) -> list[str]:
-    text = page.evaluate(  # the page's text, navigation, contents menus and charts aside
-        "(() => { const b = document.body.cloneNode(true); b.querySelectorAll('nav, svg').forEach(n => n.remove());"
+    text = page.evaluate(  # the page's text, navigation, contents menus, charts and quotes (given as written) aside
+        "(() => { const b = document.body.cloneNode(true); b.querySelectorAll('nav, svg, q, blockquote').forEach(n => n.remove());"
         " document.documentElement.appendChild(b); const t = b.innerText; b.remove(); return t; })()"
     )
     problems = [
@@ -679,7 +679,7 @@ def _words_problems(page, name: str) -> list[str]:
     ][:3]
     for abbr in ABBREVIATIONS:
         first = re.search(rf"(?<![\w-]){re.escape(abbr)}(?![\w-])", text)
-        if first and not text[first.end() : first.end() + 2] == " (":
+        if first and text[first.end() : first.end() + 2] not in (" (", ", "):  # ", meaning" inside parentheses
             problems.append(
                 f"{name}: {abbr} is not spelled out at its first use: {text[max(0, first.start() - 30) : first.end() + 30]!r}"
             )

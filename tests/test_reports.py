@@ -185,3 +185,17 @@ def test_the_committed_grid_is_valid() -> None:
     scenarios = sweep.read_grid(sweep.grid_path(notebook), notebook)
     assert scenarios[0]["scenario"] == "baseline" and scenarios[0]["parameters"] == {}
     assert any(s["parameters"].get("myanmar_feed") is False for s in scenarios)
+
+
+def test_abbreviations_are_spelled_out_at_their_first_use_outside_quotes_code_and_charts() -> None:
+    from rare_earths.site import words
+
+    page = (
+        '<blockquote class="re-card-quote"><q>GACC data show Dy up</q></blockquote><code>Dy</code>'
+        "<p>Customs (GACC) figures; Dy oxide and Dy metal</p><svg><text>Tb</text></svg><p>Tb prices</p>"
+    )
+    out = words.spell_out(page)
+    assert "<q>GACC data show Dy up</q>" in out and "<code>Dy</code>" in out  # quotes and code as written
+    assert '<abbr title="dysprosium">Dy</abbr> (dysprosium) oxide and Dy metal' in out  # the first use only
+    assert "<text>Tb</text>" in out and '<abbr title="terbium">Tb</abbr> (terbium) prices' in out
+    assert 'Customs (<abbr title="General Administration of Customs of China">GACC</abbr>, General' in out  # no (( ))

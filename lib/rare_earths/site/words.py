@@ -13,8 +13,19 @@ ABBREVIATIONS = {
     "Tb": "terbium",
     "CIF": "cost, insurance and freight: the price at the buyer's port",
     "FOB": "free on board: the price at the seller's port",
+    "GACC": "General Administration of Customs of China",
+    "MOFCOM": "China's Ministry of Commerce",
+    "MIIT": "China's Ministry of Industry and Information Technology",
+    "USGS": "US Geological Survey",
+    "MCS": "Mineral Commodity Summaries",
+    "NdFeB": "neodymium-iron-boron, the strongest permanent magnets",
+    "SmCo": "samarium-cobalt magnets",
+    "REE": "rare-earth element",
+    "DoD": "US Department of Defense",
 }
-SKIP = {
+SKIP = {  # never inside these: a chart, code, navigation, a form, or a quote (a quote is given as written)
+    "q",
+    "blockquote",
     "svg",
     "script",
     "style",
@@ -57,8 +68,9 @@ def spell_out(page: str) -> str:
             word = m.group(1)
             if word not in pending:
                 return word
-            meaning = pending.pop(word)
-            return f'<abbr title="{html.escape(meaning)}">{word}</abbr> ({html.escape(meaning)})'
+            meaning = html.escape(pending.pop(word))
+            within = m.string[m.start() - 1 : m.start()] == "(" and m.string[m.end() : m.end() + 1] == ")"
+            return f'<abbr title="{meaning}">{word}</abbr>' + (f", {meaning}" if within else f" ({meaning})")
 
         out.append(pattern.sub(expand, part))
     return "".join(out)
