@@ -105,10 +105,10 @@ def _cell(value: Any) -> str:
     """Any other cell: dates as dates, months as months, machine names labelled, text escaped."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if isinstance(value, pd.Period):
-        return value.strftime("%b %Y") if value.freqstr.startswith("M") else str(value)
+    if isinstance(value, pd.Period):  # no-break spaces: a date never wraps over two lines of a narrow column
+        return value.strftime("%b\u00a0%Y") if value.freqstr.startswith("M") else str(value)
     if isinstance(value, pd.Timestamp):
-        return f"{value.day} {value:%b %Y}"
+        return f"{value.day}\u00a0{value:%b}\u00a0{value:%Y}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

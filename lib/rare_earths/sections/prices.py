@@ -199,15 +199,15 @@ def premiums(usd: pd.DataFrame, element: str, product: str = "oxide", max_days: 
     for _, eu in europe.iterrows():
         cn, days = _nearest_china(usd, element, product, eu["date"])
         rows.append(
-            {
-                "element": element,
+            {  # the date, the element and the ratio first: what a reader scrolling the table sideways keeps
                 "europe_date": eu["date"].date(),
-                "europe_product": eu["product"],
-                "europe_usd_kg": eu["mid_usd_kg"],
-                "china_date": cn["date"].date(),
-                "china_usd_kg": cn["mid_usd_kg"],
-                "days_apart": days,
+                "element": element,
                 "ratio": eu["mid_usd_kg"] / cn["mid_usd_kg"] if days <= max_days else float("nan"),
+                "europe_usd_kg": eu["mid_usd_kg"],
+                "china_usd_kg": cn["mid_usd_kg"],
+                "china_date": cn["date"].date(),
+                "days_apart": days,
+                "europe_product": eu["product"],
                 "cny_per_usd": cn["cny_per_usd"],
                 "europe_source": eu["source_id"],
                 "china_source": cn["source_id"],
