@@ -73,6 +73,9 @@ def test_the_report_exporter_gives_nbconvert_s_document_without_its_soup_pass() 
         ours, _ = reports.html_exporter(reader).from_notebook_node(nb)
         theirs, _ = _nbconvert_exporter(reader).from_notebook_node(nb)
         assert str(BeautifulSoup(ours, features="html.parser")) == theirs  # the same elements, attributes and text
+        classes = re.compile(r'class="[^"]*"')
+        assert classes.findall(ours) == classes.findall(theirs)  # written alike too: pages and tests match on them
+        assert ('class="highlight hl-ipython3"' in ours) is not reader
         assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') >= 3
         assert 'alt="No description has been provided for this image"' in ours and 'alt="a chart"' in ours
 

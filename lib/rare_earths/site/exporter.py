@@ -19,6 +19,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 MISSING_ALT = "No description has been provided for this image"  # nbconvert's own words
 IMG_WITHOUT_ALT = re.compile(r"(<img\b(?![^>]*\salt=)[^>]*?)(\s*/?>)")
+CLASSES = re.compile(r'(<[a-zA-Z][^>]*?\sclass=")([^"]*)(")')  # a tag's class attribute
 FOCUS = r"(?:jp-Cell-inputWrapper|jp-OutputArea-output)"  # the classes nbconvert gives a tab stop
 FOCUSABLE = re.compile(rf'(<div\b(?![^>]*\stabindex=)[^>]*?\sclass="(?:[^"]*\s)?{FOCUS}(?:\s[^"]*)?"[^>]*?)(\s*>)')
 
@@ -41,6 +42,8 @@ class ReportExporter(HTMLExporter):
 
 def accessible(html: str) -> str:
     """Alt text on every image that has none and a tab stop on every input wrapper and output, each added after the
-    tag's other attributes, as nbconvert's BeautifulSoup pass adds them."""
+    tag's other attributes, and class lists written with single spaces (`class="highlight hl-ipython3"`, not the
+    template's `" highlight …"`), as nbconvert's BeautifulSoup pass leaves them."""
+    html = CLASSES.sub(lambda m: m.group(1) + " ".join(m.group(2).split()) + m.group(3), html)  # as it writes them
     html = IMG_WITHOUT_ALT.sub(rf'\1 alt="{MISSING_ALT}"\2', html)
     return FOCUSABLE.sub(r'\1 tabindex="0"\2', html)
