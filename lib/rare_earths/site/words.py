@@ -18,7 +18,7 @@ ABBREVIATIONS = {
     "MIIT": "China's Ministry of Industry and Information Technology",
     "USGS": "US Geological Survey",
     "MCS": "Mineral Commodity Summaries",
-    "NdFeB": "neodymium-iron-boron, the strongest permanent magnets",
+    "NdFeB": "neodymium-iron-boron, the magnet alloy",
     "SmCo": "samarium-cobalt magnets",
     "REE": "rare-earth element",
     "DoD": "US Department of Defense",
