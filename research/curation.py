@@ -36,6 +36,15 @@ KEPT_IDS = "source_ids.csv"
 # Pages looked at again for their real title and publication date (the stored copy read, what it shows, and
 # `apply`: which of the two the curation takes into data/sources.csv, as the checker decided).
 PAGE_CHECKS = "page_checks.csv"
+# Where a check read what it applies: the page itself, the same article at another address of its publisher, or
+# the same text (a wire story, a release) as another publisher or the original printed it, when the copy of the
+# page we cite starts at the body. The last two say so in the source's notes.
+WHERE_READ = {
+    "this page": "",
+    "same article, same publisher": " at another address of the same publisher ({read_at})",
+    "original": " on the original of the same text ({read_at})",
+    "same wire elsewhere": " on another publisher's copy of the same text ({read_at})",
+}
 
 
 def host(url):
@@ -158,7 +167,7 @@ def page_checks() -> dict[str, dict[str, str]]:
 
 
 def checked(row: dict[str, str], check: dict[str, str]) -> None:
-    """Take a page check's title or date into a row of data/sources.csv (its id stays), saying where the date is read."""
+    """Take a page check's title or date into a row of data/sources.csv (its id stays), saying where they were read."""
     wanted = set(check["apply"].split(";"))
     if not wanted <= {"title", "date"} or not all(
         check["title_on_page" if w == "title" else "date_published"] for w in wanted
@@ -166,19 +175,30 @@ def checked(row: dict[str, str], check: dict[str, str]) -> None:
         raise ValueError(
             f"{PAGE_CHECKS}: {check['url']}: apply {check['apply']!r} names a field the check has no value for"
         )
+    if check["match"] not in WHERE_READ:
+        raise ValueError(f"{PAGE_CHECKS}: {check['url']}: match {check['match']!r} is none of {sorted(WHERE_READ)}")
+    if check["match"] in ("same wire elsewhere", "original") and not check.get("same_text_evidence"):
+        raise ValueError(
+            f"{PAGE_CHECKS}: {check['url']}: a title or date read on another copy of the text needs the words "
+            "and figures seen in both (same_text_evidence)"
+        )
+    where = WHERE_READ[check["match"]].format(read_at=check["read_at"])
+    said = ""
     if "title" in wanted:
         row["title"] = check["title_on_page"]
+        said = f"headline as printed{where}" if where else ""
     if "date" in wanted:
         date, evidence = iso_date(check["date_published"]), check["date_evidence"]
         if evidence.startswith("address:"):
             how = f"taken from the page's address ({evidence.removeprefix('address:').strip()})"
         else:
             how = f"as the page prints it ({evidence})"
-        if check["match"] != "this page":
-            how += f" at another address of the same publisher ({check['read_at']})"
-        kept = row["notes"].replace("date shown: not stated in excerpt", "").strip(" ;")
         row["date_published"] = date
-        row["notes"] = "; ".join(x for x in (kept, f"date {date} {how}, checked {check['checked']}") if x)
+        said = f"{'headline and ' if said else ''}date {date} {how}{where}"
+    kept = (
+        row["notes"].replace("date shown: not stated in excerpt", "").strip(" ;") if "date" in wanted else row["notes"]
+    )
+    row["notes"] = "; ".join(x for x in (kept, f"{said}, checked {check['checked']}" if said else "") if x)
 
 
 def listed_urls() -> dict[str, int]:

@@ -232,3 +232,50 @@ def test_a_page_check_applying_a_field_it_has_no_value_for_is_refused(tmp_path: 
     done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
     assert done.returncode != 0
     assert f"page_checks.csv: {url}: apply 'title' names a field the check has no value for" in done.stderr
+
+
+def test_a_headline_and_date_read_on_another_copy_of_the_same_wire_say_where(tmp_path: Path) -> None:
+    """Zawya's copy of a Reuters wire starts at the body; the same wire at Creamer Media prints headline and date."""
+    root = curated_copy(tmp_path)
+    other = "https://newsletter.en.creamermedia.com/article/x-2025-05-09"
+    both = "4,785 t, down 15.6% on month; 18,962 t in January-April; Amy Lv and Lewis Jackson"
+    set_page_check(root, "zawya-undated", apply="", read_at=other, same_text_evidence=both)
+    curate(root)
+    before = {r["source_id"]: r for r in csv.DictReader(open(root / "data" / "sources.csv", encoding="utf-8"))}
+    set_page_check(
+        root,
+        "zawya-undated",
+        apply="title;date",
+        title_on_page="Wire headline",
+        date_published="2025-05-09",
+        date_evidence="9th May 2025",
+    )
+    curate(root)
+    after = {r["source_id"]: r for r in csv.DictReader(open(root / "data" / "sources.csv", encoding="utf-8"))}
+    row = after["zawya-undated"]
+    assert before["zawya-undated"]["date_published"] == "" and row["date_published"] == "2025-05-09"
+    assert row["title"] == "Wire headline"
+    assert (
+        "headline and date 2025-05-09 as the page prints it (9th May 2025) on another publisher's copy of the same "
+        f"text ({other}), checked 2026-12-02"
+    ) in row["notes"]
+    assert list(before) == list(after)  # the id stays
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"match": "same wire elsewhere", "same_text_evidence": ""},
+            "a title or date read on another copy of the text needs the words and figures seen in both",
+        ),
+        ({"match": "not found"}, "match 'not found' is none of"),
+    ],
+)
+def test_a_page_check_that_cannot_show_where_it_read_is_refused(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    root = curated_copy(tmp_path)
+    url = set_page_check(root, "metal-undated", apply="date", **values)
+    done = subprocess.run([sys.executable, str(root / "research" / "curate.py")], capture_output=True, text=True)
+    assert done.returncode != 0 and f"page_checks.csv: {url}: {message}" in done.stderr, done.stderr
