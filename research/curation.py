@@ -192,7 +192,7 @@ def checked(row: dict[str, str], check: dict[str, str]) -> None:
         if evidence.startswith("address:"):
             how = f"taken from the page's address ({evidence.removeprefix('address:').strip()})"
         else:
-            how = f"as the page prints it ({evidence})"
+            how = f"as {'printed' if where else 'the page prints it'} ({evidence})"
         row["date_published"] = date
         said = f"{'headline and ' if said else ''}date {date} {how}{where}"
     kept = (

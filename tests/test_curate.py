@@ -219,7 +219,7 @@ def test_a_page_check_gives_its_page_the_date_it_shows_and_says_so_keeping_the_i
     curate(root)
     after = {r["source_id"]: r for r in csv.DictReader(open(root / "data" / "sources.csv", encoding="utf-8"))}
     assert before["metal-undated"]["date_published"] == "" and after["metal-undated"]["date_published"] == "2025-12-26"
-    assert "date 2025-12-26 as the page prints it (Published: Dec 26, 2025 14:03)" in after["metal-undated"]["notes"]
+    assert "date 2025-12-26 as printed (Published: Dec 26, 2025 14:03)" in after["metal-undated"]["notes"]
     assert "at another address of the same publisher" in after["metal-undated"]["notes"]  # its copy was read there
     assert after["100ppi-undated"]["title"] == "生意社：1月29日镝铽价格"
     assert "taken from the page's address (/news/detail-20260129-5252885.html)" in after["100ppi-undated"]["notes"]
@@ -256,7 +256,7 @@ def test_a_headline_and_date_read_on_another_copy_of_the_same_wire_say_where(tmp
     assert before["zawya-undated"]["date_published"] == "" and row["date_published"] == "2025-05-09"
     assert row["title"] == "Wire headline"
     assert (
-        "headline and date 2025-05-09 as the page prints it (9th May 2025) on another publisher's copy of the same "
+        "headline and date 2025-05-09 as printed (9th May 2025) on another publisher's copy of the same "
         f"text ({other}), checked 2026-12-02"
     ) in row["notes"]
     assert list(before) == list(after)  # the id stays
