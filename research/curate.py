@@ -39,10 +39,10 @@ def article_source(src: Sources) -> None:
         kind="analysed_article",
         publisher="frecine.com",
         title="Rare earth exports decrease in volume, but prices increase! China's rare earth value surged 51% month-over-month in August, establishing global pricing power.",
-        table_or_page="whole article: headline, lead, sections 01-07 and closing paragraphs (full text in research/leads/article_text.md)",
+        table_or_page="whole article: headline, lead, sections 01-07 and closing paragraphs",
         date_published="2025-09-10",
         licence="copyright of the publisher; quoted for fact-checking",
-        notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only.",
+        notes="The analysed article: its figures are claims to check, never data. A near-identical re-translation is at https://junmaterial.com/blog/61.html; quotes are taken from the frecine.com text only, whose full text as read is in the project's research/leads/article_text.md.",
     )
 
 

@@ -543,6 +543,23 @@ def test_filter_boxes_filter_the_ledger_and_the_sources(site) -> None:
     assert problems == [], "\n".join(problems)
 
 
+def _unlinked(page, ids: set[str]) -> list[str]:
+    """The text around each source id a reader sees outside a link (charts' tooltips, code and forms aside)."""
+    assert all(re.fullmatch(r"[A-Za-z0-9-]+", i) for i in ids)
+    return page.evaluate(
+        """ids => { const found = [], skip = 'a, svg, script, style, code, pre, textarea, select, button';
+          const pattern = new RegExp('(?<![A-Za-z0-9_-])(' + ids.join('|') + ')(?![A-Za-z0-9_-])');
+          const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            if (n.parentElement.closest(skip)) continue;
+            const m = n.textContent.match(pattern);
+            if (m) found.push(n.textContent.slice(Math.max(0, m.index - 30), m.index + m[0].length + 10));
+          }
+          return found.slice(0, 5); }""",
+        sorted(ids, key=len, reverse=True),  # ids are letters, digits and hyphens: no escaping needed
+    )
+
+
 def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> None:
     root = site
     entries = set(
@@ -567,6 +584,10 @@ def test_sources_have_real_titles_and_every_reference_links_its_entry(site) -> N
                 "Array.from(document.querySelectorAll('a[href*=\"sources.html#\"]')).map(a => a.getAttribute('href').split('#')[1])"
             )
             problems += [f"{path.name}: link to source {c!r}, which has no entry" for c in cites if c not in entries]
+            if path.name != "sources.html":  # its entries are what the ids link to
+                problems += [
+                    f"{path.name}: source id shown as text, not a link: {t!r}" for t in _unlinked(page, entries)
+                ]
             page.close()
         return problems
 

@@ -202,3 +202,23 @@ def test_abbreviations_are_spelled_out_at_their_first_use_outside_quotes_code_an
     assert '<abbr title="dysprosium">Dy</abbr> (dysprosium) oxide and Dy metal' in out  # the first use only
     assert "<text>Tb</text>" in out and '<abbr title="terbium">Tb</abbr> (terbium) prices' in out
     assert 'Customs (<abbr title="General Administration of Customs of China">GACC</abbr>, General' in out  # no (( ))
+
+
+def test_source_ids_in_a_readers_text_link_their_entries_but_not_inside_links_charts_or_code() -> None:
+    from rare_earths.site import source_links
+
+    known = {
+        "metal-undated": {"publisher": "SMM", "title": "A & B"},
+        "metal-undated-2": {"publisher": "SMM", "title": "C"},
+    }
+    page = (
+        '<head><title>metal-undated</title></head><body><p class="metal-undated">read in metal-undated-2; '
+        "metal-undated.</p><a href=x>metal-undated</a><svg><title>metal-undated</title></svg>"
+        "<code>metal-undated</code><!-- metal-undated --><p>xmetal-undated metal-undated-20</p></body>"
+    )
+    out = source_links.link(page, known, "../sources.html")
+    linked = re.findall(r'<a class="re-src-id" href="\.\./sources\.html#([^"]+)" title="([^"]*)">\1</a>', out)
+    assert linked == [("metal-undated-2", "SMM: C"), ("metal-undated", "SMM: A &amp; B")]
+    rest = re.sub(r'<a class="re-src-id".*?</a>', "", out)
+    assert rest == page.replace("metal-undated-2; metal-undated.", "; .")  # nothing else touched
+    assert source_links.link(page, {}, "../sources.html") == page

@@ -103,6 +103,21 @@ def test_sources_are_cited_by_number_and_listed_as_references() -> None:
     assert '<a href="http' in listing and "../sources.html" in listing
 
 
+def test_every_source_id_in_a_source_cell_is_cited_whatever_joins_them() -> None:
+    """'a; b' and 'a (claim); volume: b' were shown as plain text: only ', ' split a cell into citations."""
+    a, b = list(data.sources()["source_id"][:2])
+    shown = tables.show(pd.DataFrame({"source_id": [f"{a}; {b}", f"{a} (claim); volume: <{b}>", "no source"]}))
+    assert [c for c in cells(shown)[1:]] == ["[1]; [2]", "[1] (claim); volume: &lt;[2]&gt;", "no source"]
+    assert shown.html.count(f'href="#ref-{b}"') == 2
+    tables.reset_citations()  # a reference list made from a frame alone cites what its cells name, in order
+    listing = tables.references(pd.DataFrame({"source_id": [f"{b}; {a}"]})).html
+    assert f'id="ref-{b}" value="1"' in listing and f'id="ref-{a}" value="2"' in listing
+    tables.reset_citations()
+    # a table whose only source columns are named "<something>_source" (03's Europe-China ratios) was not cited
+    paired = tables.show(pd.DataFrame({"europe_source": [a], "china_source": [b]}))
+    assert cells(paired)[2:] == ["[1]", "[2]"]
+
+
 def test_text_is_escaped() -> None:
     assert "<script>" not in tables.show(pd.DataFrame({"quote": ["<script>alert(1)</script>"]})).html
 

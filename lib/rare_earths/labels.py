@@ -8,6 +8,7 @@ The CSV files under outputs/tables keep the machine names.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -230,3 +231,10 @@ def source_date(value: object) -> str:
     """A source's publication date as shown to readers: YYYY-MM-DD, or "date not given"."""
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
     return text[:10] if text and text.lower() not in ("nan", "nat", "<na>", "none") else NO_DATE
+
+
+@functools.lru_cache(maxsize=4)
+def source_ids_pattern(ids: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of the source ids as a whole token (not inside a longer id), in the order they appear."""
+    ordered = sorted(ids, key=len, reverse=True)  # the longest first: "x-undated-2" before "x-undated"
+    return re.compile(rf"(?<![\w-])({'|'.join(map(re.escape, ordered))})(?![\w-])")

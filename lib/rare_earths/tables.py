@@ -59,16 +59,17 @@ def _known_sources() -> set[str]:
 
 
 def _citation_html(text: str, known: set[str]) -> str:
-    """'a-2025, b-2024' -> '[1], [2]' linked to the reference list; text that is not a source id is kept."""
-    parts = []
-    for part in str(text).split(", "):
-        part = part.strip()
-        parts.append(
-            f'<a class="cite" href="#ref-{html.escape(part)}">[{cite(part)}]</a>'
-            if part in known
-            else html.escape(part)
-        )
-    return ", ".join(parts)
+    """'a-2025; volume: b-2024' -> '[1]; volume: [2]', each number linked to the reference list; the rest of the
+    text, which is no source id, is kept (escaped)."""
+    text = str(text)
+    if not known:
+        return html.escape(text)
+    out, at = [], 0
+    for m in labels.source_ids_pattern(tuple(sorted(known))).finditer(text):
+        sid = m.group(1)
+        out += [html.escape(text[at : m.start()]), f'<a class="cite" href="#ref-{html.escape(sid)}">[{cite(sid)}]</a>']
+        at = m.end()
+    return "".join(out) + html.escape(text[at:])
 
 
 def _decimals(values: pd.Series, percent: bool) -> int | None:
@@ -126,14 +127,19 @@ def display_source(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _is_source_column(name: str) -> bool:
+    """Does the column hold source ids (shown as numbered citations)?"""
+    return name in SOURCE_COLUMNS or name.endswith(("_source", "_source_id"))
+
+
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The table as strings of HTML, as a reader sees it (labels, numbers, dates, citations)."""
     frame = display_source(frame)
-    known = _known_sources() if any(c in SOURCE_COLUMNS for c in frame.columns) else set()
+    known = _known_sources() if any(_is_source_column(str(c)) for c in frame.columns) else set()
     out = {}
     for column in frame.columns:
         values, name = frame[column], str(column)
-        if name in SOURCE_COLUMNS or name.endswith(("_source", "_source_id")):
+        if _is_source_column(name):
             out[name] = [_citation_html(v, known) if isinstance(v, str) and v else "—" for v in values]
         elif name in CLAIM_VALUE_COLUMNS and "unit" in frame.columns:
             out[name] = [html.escape(labels.claim_value(v, u)) for v, u in zip(values, frame["unit"])]
@@ -204,11 +210,11 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
 def references(*frames: pd.DataFrame) -> Table:
     """The numbered reference list of a notebook: every source cited so far, then any other the frames cite."""
     table = data.sources()
+    pattern = labels.source_ids_pattern(tuple(sorted(set(table["source_id"]))))
     for frame in frames:
         for value in frame["source_id"].dropna():
-            for part in str(value).split(", "):
-                if part in set(table["source_id"]):
-                    cite(part)
+            for m in pattern.finditer(str(value)):  # "a, b", "a; b" or "a (claim); volume: b"
+                cite(m.group(1))
     rows = table.set_index("source_id")
     items = []
     for source_id, number in sorted(_cited.items(), key=lambda kv: kv[1]):

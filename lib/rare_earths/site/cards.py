@@ -11,7 +11,6 @@ The columns are those of the ledger (`rare_earths.claims`): `verdict` a word of 
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from typing import Any
@@ -58,14 +57,8 @@ def source_ids(row: dict[str, Any], known: dict[str, dict[str, str]]) -> list[st
     """The sources a row rests on: its `sources` column, then ids of data/sources.csv its text names, in order."""
     listed = [sid.strip() for sid in _text(row, "sources").split(";") if sid.strip() in known]
     text = " ".join(_text(row, k) for k in ("reason", "basis", "readings", "main_reading", "article_arithmetic"))
-    named = [m.group(1) for m in _ids_pattern(tuple(known)).finditer(text)] if known else []
+    named = [m.group(1) for m in labels.source_ids_pattern(tuple(known)).finditer(text)] if known else []
     return list(dict.fromkeys([*listed, *named]))
-
-
-@functools.lru_cache(maxsize=4)
-def _ids_pattern(ids: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern finding any of the ids as a whole token (not inside a longer id), in the order they appear."""
-    return re.compile(rf"(?<![\w-])({'|'.join(map(re.escape, ids))})(?![\w-])")
 
 
 def _source_text(publisher: str, title: str) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from .. import claims, data, labels, scale
 from ..notebook import notebook_title, read_notebook
 from ..outputs import sidecar_path, write_text
-from . import cards, cite, claimreview, words
+from . import cards, cite, claimreview, source_links, words
 from .reports import figures, key_finding, known_sources
 
 PACKAGE_DATA = ("templates/index.html.j2",)  # what it reads beside itself (build/deps.py)
@@ -223,5 +223,6 @@ def write(
     )
     # the ClaimReview markup goes in after the reader's words are spelled out: it carries the quotes verbatim
     markup = claimreview.for_index(output_root, (built_from or {}).get("date", ""))
+    page = source_links.link(page, known_sources(), "sources.html")
     page = words.spell_out(page).replace("</head>", markup + "</head>", 1)
     return write_text(page, output_root / "index.html")

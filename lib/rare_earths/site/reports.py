@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import data, paths
 from ..notebook import notebook_title, read_notebook
-from . import cards, cite, claimreview, words
+from . import cards, cite, claimreview, source_links, words
 
 PACKAGE_DATA = ("templates/nbconvert",)  # what it reads beside itself (build/deps.py)
 TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
@@ -261,6 +261,7 @@ def finish(body: str, nb: Any, name: str, folder: Path, reader: bool) -> str:
         top += contents(body)
     body = re.sub(r"(<body[^>]*>\s*<main>)", lambda m: m.group(1) + top, body, count=1)
     body = body.replace("</main>", cite.block(title) + _nav(name, all_sections, "bottom") + "</main>", 1)
+    body = source_links.link(body, known_sources(), "../sources.html")
     if not reader:
         return body
     # the ClaimReview markup of the statements this report checks (site/claimreview.py) goes in after the reader's

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from .html_text import parts
+
 ABBREVIATIONS = {
     "REO": "rare-earth oxide",
     "HHI": "Herfindahl–Hirschman index of concentration",
@@ -40,37 +42,25 @@ SKIP = {  # never inside these: a chart, code, navigation, a form, or a quote (a
     "textarea",
     "button",
 }
-TAG = re.compile(r"(<[^>]+>)")
 
 
 def spell_out(page: str) -> str:
     """Expand the first use of each abbreviation in the text of `page`: 'REO (rare-earth oxide)'."""
     pending = dict(ABBREVIATIONS)
     pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ABBREVIATIONS)) + r")(?![\w-])")
-    depth: dict[str, int] = {}
+
+    def expand(m: re.Match[str]) -> str:
+        word = m.group(1)
+        if word not in pending:
+            return word
+        meaning = html.escape(pending.pop(word))
+        within = m.string[m.start() - 1 : m.start()] == "(" and m.string[m.end() : m.end() + 1] == ")"
+        return f'<abbr title="{meaning}">{word}</abbr>' + (f", {meaning}" if within else f" ({meaning})")
+
     out = []
-    for part in TAG.split(page):
-        if part.startswith("<"):
-            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
-            key = name.group(1).lower() if name else ""
-            if key in SKIP | {"details", "summary"} and not part.endswith("/>"):
-                depth[key] = depth.get(key, 0) + (-1 if part.startswith("</") else 1)
-            out.append(part)
-            continue
-        hidden = depth.get("details", 0) > depth.get(
-            "summary", 0
-        )  # a closed disclosure: not the first use a reader sees
-        if not pending or hidden or any(depth.get(k, 0) > 0 for k in SKIP):
-            out.append(part)
-            continue
-
-        def expand(m: re.Match[str]) -> str:
-            word = m.group(1)
-            if word not in pending:
-                return word
-            meaning = html.escape(pending.pop(word))
-            within = m.string[m.start() - 1 : m.start()] == "(" and m.string[m.end() : m.end() + 1] == ")"
-            return f'<abbr title="{meaning}">{word}</abbr>' + (f", {meaning}" if within else f" ({meaning})")
-
-        out.append(pattern.sub(expand, part))
+    for part, is_text, depth in parts(page, SKIP | {"details", "summary"}):
+        hidden = depth["details"] > depth["summary"]  # a closed disclosure: not the first use a reader sees
+        if is_text and pending and not hidden and not any(depth[k] for k in SKIP):
+            part = pattern.sub(expand, part)
+        out.append(part)
     return "".join(out)
