@@ -8,7 +8,7 @@ Ids inside a link, a chart (an SVG's tooltips cannot hold links), code, a form o
 from __future__ import annotations
 
 import html
-import re
+from collections.abc import Iterable
 
 from ..labels import source_ids_pattern
 from .html_text import parts
@@ -16,19 +16,15 @@ from .html_text import parts
 SKIP = {"a", "svg", "script", "style", "title", "head", "code", "pre", "select", "option", "textarea", "button"}
 
 
-def link(page: str, known: dict[str, dict[str, str]], sources_page: str) -> str:
-    """`page` with each source id in its text linked to `sources_page#id`, its publisher and title as the link's
-    tooltip (ids are letters, digits and hyphens: escaping leaves them as they are)."""
+def link(page: str, ids: Iterable[str], sources_page: str) -> str:
+    """`page` with each source id in its text linked to `sources_page#id` (ids are letters, digits and hyphens:
+    escaping leaves them as they are). No tooltip: the entry is one tap away, and the site's weight is budgeted."""
+    known = tuple(sorted(ids))
     if not known:
         return page
-    pattern = source_ids_pattern(tuple(sorted(known)))
+    pattern = source_ids_pattern(known)
     href = html.escape(sources_page)
-
-    def anchor(m: re.Match[str]) -> str:
-        sid = m.group(1)
-        about = ": ".join(x for x in (known[sid].get("publisher", ""), known[sid].get("title", "")) if x)
-        return f'<a class="re-src-id" href="{href}#{sid}" title="{html.escape(about)}">{sid}</a>'
-
+    anchor = rf'<a class="re-src-id" href="{href}#\1">\1</a>'
     out = []
     for part, is_text, depth in parts(page, SKIP):
         out.append(pattern.sub(anchor, part) if is_text and not any(depth.values()) else part)
