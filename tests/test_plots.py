@@ -126,3 +126,20 @@ def test_a_style_used_more_than_once_becomes_a_class_and_every_element_keeps_its
     assert _effective_styles(shared) == _effective_styles(raw)
     again = plots_points.shared_styles(raw.replace("a chart", "another chart"))  # same style, same name: no clash
     assert set(re.findall(r"\.(s[0-9a-f]{8})\{", again)) == set(re.findall(r"\.(s[0-9a-f]{8})\{", shared))
+
+
+def test_a_dated_marks_label_does_not_overlap_the_article_label():
+    """01's charts: "April 2025 controls (…)" ran into "article published" five months to its right."""
+    plots.apply_theme()  # as every notebook does (the chart size and fonts)
+    months = pd.period_range("2024-04", "2026-02", freq="M").to_timestamp()
+    tidy = pd.DataFrame({"month": months, "series": "rare earths", "value": [5000.0] * len(months)})
+    fig = plots.monthly_lines(
+        tidy, "t", "tonnes", "Source: test", marks={"2025-04": "April 2025 controls (date as given by the article)"}
+    )
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    mark, article = boxes["April 2025 controls (date as given by the article)"], boxes[plots.ARTICLE_LABEL]
+    assert not mark.overlaps(article), (mark, article)
+    assert ax.get_window_extent(renderer).contains(mark.x0, mark.y0)  # inside the axes
+    matplotlib.pyplot.close(fig)

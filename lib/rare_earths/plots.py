@@ -159,12 +159,13 @@ def monthly_lines(
     for month, label in (marks or {}).items():
         x = pd.Period(month, "M").to_timestamp()
         ax.axvline(x, linestyle="--", color="#777777", linewidth=1)
-        ax.annotate(
+        ax.annotate(  # to the left of its line: the "article published" label is to the right of its own
             label,
             (x, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
+            xytext=(-3, -12),
             textcoords="offset points",
+            ha="right",
             fontsize=SMALL_TEXT,
             color="#555555",
         )
