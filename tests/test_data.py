@@ -253,3 +253,12 @@ def test_no_new_source_without_its_real_title() -> None:
         f"sources with a bracketed description for a title: {sorted(unread - UNREAD_TITLES)}"
     )
     assert not UNREAD_TITLES - unread, f"titles mended: delete {sorted(UNREAD_TITLES - unread)} from UNREAD_TITLES"
+
+
+def test_every_source_id_has_the_shape_the_reports_link() -> None:
+    """Reports link a source id where their text names it (labels.SOURCE_ID_TOKEN): an id of another shape would
+    stay text."""
+    from rare_earths import labels
+
+    odd = [i for i in data.sources()["source_id"] if not labels.SOURCE_ID_TOKEN.fullmatch(i)]
+    assert odd == [], f"source ids the reports cannot link (lower-case letters, digits, hyphens): {odd}"

@@ -65,8 +65,8 @@ def _citation_html(text: str, known: set[str]) -> str:
     if not known:
         return html.escape(text)
     out, at = [], 0
-    for m in labels.source_ids_pattern(tuple(sorted(known))).finditer(text):
-        sid = m.group(1)
+    for m in labels.source_ids_in(text, known):
+        sid = m.group(0)
         out += [html.escape(text[at : m.start()]), f'<a class="cite" href="#ref-{html.escape(sid)}">[{cite(sid)}]</a>']
         at = m.end()
     return "".join(out) + html.escape(text[at:])
@@ -210,11 +210,11 @@ def show(frame: pd.DataFrame, name: str | None = None, max_rows: int = MAX_ROWS,
 def references(*frames: pd.DataFrame) -> Table:
     """The numbered reference list of a notebook: every source cited so far, then any other the frames cite."""
     table = data.sources()
-    pattern = labels.source_ids_pattern(tuple(sorted(set(table["source_id"]))))
+    known = set(table["source_id"])
     for frame in frames:
         for value in frame["source_id"].dropna():
-            for m in pattern.finditer(str(value)):  # "a, b", "a; b" or "a (claim); volume: b"
-                cite(m.group(1))
+            for m in labels.source_ids_in(str(value), known):  # "a, b", "a; b" or "a (claim); volume: b"
+                cite(m.group(0))
     rows = table.set_index("source_id")
     items = []
     for source_id, number in sorted(_cited.items(), key=lambda kv: kv[1]):

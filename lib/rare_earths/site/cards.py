@@ -57,7 +57,7 @@ def source_ids(row: dict[str, Any], known: dict[str, dict[str, str]]) -> list[st
     """The sources a row rests on: its `sources` column, then ids of data/sources.csv its text names, in order."""
     listed = [sid.strip() for sid in _text(row, "sources").split(";") if sid.strip() in known]
     text = " ".join(_text(row, k) for k in ("reason", "basis", "readings", "main_reading", "article_arithmetic"))
-    named = [m.group(1) for m in labels.source_ids_pattern(tuple(known)).finditer(text)] if known else []
+    named = [m.group(0) for m in labels.source_ids_in(text, known)]
     return list(dict.fromkeys([*listed, *named]))
 
 

@@ -8,24 +8,28 @@ Ids inside a link, a chart (an SVG's tooltips cannot hold links), code, a form o
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+import re
+from collections.abc import Collection
 
-from ..labels import source_ids_pattern
+from ..labels import SOURCE_ID_TOKEN
 from .html_text import parts
 
 SKIP = {"a", "svg", "script", "style", "title", "head", "code", "pre", "select", "option", "textarea", "button"}
 
 
-def link(page: str, ids: Iterable[str], sources_page: str) -> str:
-    """`page` with each source id in its text linked to `sources_page#id` (ids are letters, digits and hyphens:
-    escaping leaves them as they are). No tooltip: the entry is one tap away, and the site's weight is budgeted."""
-    known = tuple(sorted(ids))
-    if not known:
+def link(page: str, ids: Collection[str], sources_page: str) -> str:
+    """`page` with each of the source `ids` (a set or dict) in its text linked to `sources_page#id` (ids are
+    letters, digits and hyphens: escaping leaves them as they are). No tooltip: the entry is one tap away, and the
+    site's weight is budgeted."""
+    if not ids:
         return page
-    pattern = source_ids_pattern(known)
     href = html.escape(sources_page)
-    anchor = rf'<a class="re-src-id" href="{href}#\1">\1</a>'
+
+    def anchor(m: re.Match[str]) -> str:
+        sid = m.group(0)
+        return f'<a class="re-src-id" href="{href}#{sid}">{sid}</a>' if sid in ids else sid
+
     out = []
     for part, is_text, depth in parts(page, SKIP):
-        out.append(pattern.sub(anchor, part) if is_text and not any(depth.values()) else part)
+        out.append(SOURCE_ID_TOKEN.sub(anchor, part) if is_text and not any(depth.values()) else part)
     return "".join(out)
