@@ -12,7 +12,8 @@ VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "co
 
 def parts(page: str, tracked: set[str]) -> Iterator[tuple[str, bool, dict[str, int]]]:
     """Each tag and text of `page` in order, whether it is text, and how many of each `tracked` element are open
-    around it (a tag counts itself: an element's start tag is inside it, its end tag outside)."""
+    around it (a tag counts itself: an element's start tag is inside it, its end tag outside). The counts are one
+    dict, updated as the walk goes on: read it at each step, do not keep it."""
     depth = dict.fromkeys(tracked, 0)
     for part in TAG.split(page):
         if not part:
